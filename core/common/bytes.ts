@@ -25,7 +25,11 @@ export class ByteReader {
 
   private need(n: number, what: string): void {
     if (n < 0 || this.pos + n > this.end) {
-      throw new DecodeFailure('truncated', `${what}: need ${n} bytes at offset ${this.pos}, have ${this.remaining}`, this.pos);
+      throw new DecodeFailure(
+        'truncated',
+        `${what}: need ${n} bytes at offset ${this.pos}, have ${this.remaining}`,
+        this.pos,
+      );
     }
   }
 
@@ -183,7 +187,8 @@ export function toHex(b: Uint8Array): string {
 
 export function fromHex(hex: string): Uint8Array {
   const clean = hex.replace(/[\s:]/g, '');
-  if (clean.length % 2 !== 0 || /[^0-9a-fA-F]/.test(clean)) throw new Error(`invalid hex string of length ${clean.length}`);
+  if (clean.length % 2 !== 0 || /[^0-9a-fA-F]/.test(clean))
+    throw new Error(`invalid hex string of length ${clean.length}`);
   return new Uint8Array(Buffer.from(clean, 'hex'));
 }
 

@@ -29,13 +29,19 @@ export function fail(code: DecodeErrorCode, message: string, offset?: number): n
  * Wraps a throwing parse function into a total one: never throws, returns a typed DecodeError instead.
  * Unexpected exceptions (bugs) become code 'internal' so that a hostile packet can never crash the process.
  */
-export function decoder<A extends unknown[], T>(parse: (...args: A) => T): (...args: A) => Result<T, DecodeError> {
+export function decoder<A extends unknown[], T>(
+  parse: (...args: A) => T,
+): (...args: A) => Result<T, DecodeError> {
   return (...args: A) => {
     try {
       return ok(parse(...args));
     } catch (e) {
       if (e instanceof DecodeFailure) {
-        return err(e.offset === undefined ? { code: e.code, message: e.message } : { code: e.code, message: e.message, offset: e.offset });
+        return err(
+          e.offset === undefined
+            ? { code: e.code, message: e.message }
+            : { code: e.code, message: e.message, offset: e.offset },
+        );
       }
       return err({ code: 'internal', message: e instanceof Error ? `${e.name}: ${e.message}` : String(e) });
     }

@@ -13,7 +13,14 @@ export const CONNECT_PHASES = [
 export type ConnectPhase = (typeof CONNECT_PHASES)[number];
 
 /** Where an error happened: a connect phase, or a context outside the bring-up. */
-export type ErrorPhase = ConnectPhase | 'established' | 'teardown' | 'profile' | 'secrets' | 'helper' | 'transport';
+export type ErrorPhase =
+  | ConnectPhase
+  | 'established'
+  | 'teardown'
+  | 'profile'
+  | 'secrets'
+  | 'helper'
+  | 'transport';
 
 export interface FerryErrorInit {
   readonly phase: ErrorPhase;

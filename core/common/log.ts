@@ -20,8 +20,10 @@ export interface LogEntry {
 
 export type LogSink = (entry: LogEntry) => void;
 
-const SECRET_KEY = /(psk|pass(word|phrase)?|secret|otp|token|private|priv_?key|skeyid|keymat|^key$|enc_?key|auth_?key|shared|credential)/i;
-const PUBLIC_BYTES_KEY = /^(spi|[ir]?spi|cookie|[ir]cookie|cookies|nonce|[ir]nonce|vid|vendorid|natd|id|peer|mac)$/i;
+const SECRET_KEY =
+  /(psk|pass(word|phrase)?|secret|otp|token|private|priv_?key|skeyid|keymat|^key$|enc_?key|auth_?key|shared|credential)/i;
+const PUBLIC_BYTES_KEY =
+  /^(spi|[ir]?spi|cookie|[ir]cookie|cookies|nonce|[ir]nonce|vid|vendorid|natd|id|peer|mac)$/i;
 const REDACTED = '[redacted]';
 
 export class Redactor {
@@ -50,7 +52,8 @@ export class Redactor {
   }
 
   value(key: string, v: unknown, depth = 0): LogValue {
-    if (SECRET_KEY.test(key) && !/^(has|is|use|with)[A-Z_]/.test(key)) return v === undefined || v === null ? null : REDACTED;
+    if (SECRET_KEY.test(key) && !/^(has|is|use|with)[A-Z_]/.test(key))
+      return v === undefined || v === null ? null : REDACTED;
     if (depth > 6) return '[depth]';
     if (v === null || v === undefined) return null;
     if (typeof v === 'string') return this.scrub(v);

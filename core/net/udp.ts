@@ -25,7 +25,11 @@ const RECV_BUFFER = 8 * 1024 * 1024;
 export const nodeUdp: DatagramSocketFactory = {
   open: (opts = {}) =>
     new Promise((resolve, reject) => {
-      const sock = dgram.createSocket({ type: 'udp4', recvBufferSize: RECV_BUFFER, sendBufferSize: RECV_BUFFER });
+      const sock = dgram.createSocket({
+        type: 'udp4',
+        recvBufferSize: RECV_BUFFER,
+        sendBufferSize: RECV_BUFFER,
+      });
       let errorHandler: (e: Error) => void = () => {};
       const onStartError = (e: Error) => reject(e);
       sock.once('error', onStartError);

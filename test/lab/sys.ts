@@ -39,7 +39,11 @@ export function run(argv: readonly string[], opts: RunOptions = {}): Promise<Run
         const code = error ? (typeof error.code === 'number' ? error.code : null) : 0;
         const res = { code, stdout: String(stdout), stderr: String(stderr) };
         if (check && code !== 0) {
-          reject(new Error(`command failed (${code ?? error?.signal ?? 'timeout'}): ${full.join(' ')}\n${res.stderr || res.stdout}`));
+          reject(
+            new Error(
+              `command failed (${code ?? error?.signal ?? 'timeout'}): ${full.join(' ')}\n${res.stderr || res.stdout}`,
+            ),
+          );
         } else resolve(res);
       },
     );
@@ -51,7 +55,12 @@ export function run(argv: readonly string[], opts: RunOptions = {}): Promise<Run
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /** Polls `probe` until it returns a truthy value or `timeoutMs` passes. */
-export async function waitFor<T>(what: string, probe: () => Promise<T | undefined | null | false>, timeoutMs: number, intervalMs = 100): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  probe: () => Promise<T | undefined | null | false>,
+  timeoutMs: number,
+  intervalMs = 100,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   while (Date.now() < deadline) {
@@ -63,7 +72,9 @@ export async function waitFor<T>(what: string, probe: () => Promise<T | undefine
     }
     await sleep(intervalMs);
   }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastError ? `: ${String(lastError)}` : ''}`);
+  throw new Error(
+    `timed out after ${timeoutMs} ms waiting for ${what}${lastError ? `: ${String(lastError)}` : ''}`,
+  );
 }
 
 export async function netnsExists(name: string): Promise<boolean> {
@@ -160,10 +171,18 @@ export async function killPid(pid: number, graceMs = 5000): Promise<void> {
 }
 
 /** Starts a long-running process detached in its own session, stdout/stderr to `logFile`; returns its PID. */
-export function spawnDaemon(argv: readonly string[], logFile: string, opts: { netns?: string; env?: NodeJS.ProcessEnv } = {}): number {
+export function spawnDaemon(
+  argv: readonly string[],
+  logFile: string,
+  opts: { netns?: string; env?: NodeJS.ProcessEnv } = {},
+): number {
   const full = opts.netns ? ['ip', 'netns', 'exec', opts.netns, ...argv] : [...argv];
   const fd = openSync(logFile, 'a');
-  const child = spawn(full[0]!, full.slice(1), { detached: true, stdio: ['ignore', fd, fd], env: opts.env ?? process.env });
+  const child = spawn(full[0]!, full.slice(1), {
+    detached: true,
+    stdio: ['ignore', fd, fd],
+    env: opts.env ?? process.env,
+  });
   child.unref();
   if (child.pid === undefined) throw new Error(`failed to start ${full.join(' ')}`);
   return child.pid;

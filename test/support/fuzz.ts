@@ -137,7 +137,9 @@ export function fuzzDecoder<T>(
     try {
       res = decode(input);
     } catch (e) {
-      throw new Error(`${name}: decoder threw on input #${i} (seed ${seed}) ${Buffer.from(input).toString('hex')}: ${String(e)}`);
+      throw new Error(
+        `${name}: decoder threw on input #${i} (seed ${seed}) ${Buffer.from(input).toString('hex')}: ${String(e)}`,
+      );
     }
     if (res.ok) {
       okCount++;

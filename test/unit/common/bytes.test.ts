@@ -13,7 +13,10 @@ describe('ByteReader/ByteWriter', () => {
   it('turns an overrun into a typed truncated error at the decoder boundary', () => {
     const parse = decoder((b: Uint8Array) => new ByteReader(b).u32('length'));
     const res = parse(new Uint8Array(3));
-    expect(res).toEqual({ ok: false, error: { code: 'truncated', message: expect.stringContaining('length'), offset: 0 } });
+    expect(res).toEqual({
+      ok: false,
+      error: { code: 'truncated', message: expect.stringContaining('length'), offset: 0 },
+    });
   });
 
   it('turns unexpected exceptions into internal errors rather than throwing', () => {
