@@ -1,4 +1,4 @@
 import type { LabServer } from './types';
 
 /** Every lab server; `npm run lab` and the interop global setup/teardown iterate this list. */
-export const labs: LabServer<unknown>[] = [];
+export const labs: LabServer[] = [];
