@@ -1,4 +1,5 @@
+import { softetherLab } from './softether';
 import type { LabServer } from './types';
 
 /** Every lab server; `npm run lab` and the interop global setup/teardown iterate this list. */
-export const labs: LabServer[] = [];
+export const labs: LabServer[] = [softetherLab];
