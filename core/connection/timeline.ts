@@ -14,7 +14,13 @@ export interface PhaseEntry {
 
 /** The phase timeline of one connect attempt: each phase with start, duration and result (SPEC §4 diagnostics). */
 export class PhaseTimeline {
-  private readonly entries: { phase: ConnectPhase; start: number; end: number | null; result: PhaseResult; detail?: string }[] = [];
+  private readonly entries: {
+    phase: ConnectPhase;
+    start: number;
+    end: number | null;
+    result: PhaseResult;
+    detail?: string;
+  }[] = [];
   private readonly origin: number;
 
   constructor(private readonly clock: Clock) {

@@ -1,0 +1,394 @@
+/**
+ * The connection orchestrator: carrier (IKE + ESP) → L2TP tunnel → L2TP session → PPP (LCP, auth, IPCP) →
+ * routes → DNS, with a phase timeline, a tagged-union state, counters and an IP packet interface (SPEC §1).
+ */
+import { type Clock, systemClock } from '../common/clock';
+import { type ConnectPhase, FerryError, isFerryError } from '../common/errors';
+import { Emitter } from '../common/events';
+import { type Logger, silentLogger } from '../common/log';
+import { type RandomSource, systemRandom } from '../common/random';
+import { L2tpTunnel } from '../l2tp';
+import type { L2tpSession } from '../l2tp/session';
+import { type AuthMethod, type LegacyPrimitives, PppLink, type PppLinkInfo } from '../ppp';
+import type { Profile, UserAuthMethod } from '../profile/schema';
+import type { CarrierFactory, L2tpCarrier } from './carrier';
+import { type ConnectionCounters, IpCounters } from './counters';
+import type { ConnectionState, NegotiatedAlgorithms, TunnelAddresses } from './state';
+import { type PhaseEntry, PhaseTimeline } from './timeline';
+
+/** Secrets for one connect; they are used, never stored, and registered with the logger's redactor. */
+export interface ConnectSecrets {
+  readonly password: string;
+  /** One-time code for MFA modes that need one. */
+  readonly otp?: string;
+}
+
+/** OS integration for the last two phases (the privileged helper); absent → those phases are skipped. */
+export interface NetworkConfigurator {
+  applyRoutes(addresses: TunnelAddresses): Promise<void>;
+  applyDns(addresses: TunnelAddresses): Promise<void>;
+  /** Restores routes and DNS exactly as they were; never rejects. */
+  restore(): Promise<void>;
+}
+
+export interface ConnectionOptions {
+  readonly profile: Profile;
+  readonly secrets: ConnectSecrets;
+  readonly carrier: CarrierFactory;
+  readonly network?: NetworkConfigurator;
+  readonly clock?: Clock;
+  readonly random?: RandomSource;
+  readonly logger?: Logger;
+  /** MD4/DES for MS-CHAPv2 (loaded on demand when absent). */
+  readonly pppPrimitives?: LegacyPrimitives;
+  /** Overrides for tests and the CLI. */
+  readonly timeouts?: { readonly l2tpMs?: number; readonly pppPhaseMs?: number; readonly authMs?: number };
+}
+
+export interface ConnectionEvents {
+  state: (state: ConnectionState) => void;
+  phase: (timeline: PhaseEntry[]) => void;
+}
+
+const PPP_AUTH: Record<UserAuthMethod, AuthMethod> = {
+  mschapv2: 'mschapv2',
+  eap: 'eap',
+  chap: 'chap-md5',
+  pap: 'pap',
+};
+
+export class Connection {
+  readonly events = new Emitter<ConnectionEvents>();
+  private st: ConnectionState = { kind: 'idle' };
+  private readonly clock: Clock;
+  private readonly random: RandomSource;
+  private readonly log: Logger;
+  private readonly timeline: PhaseTimeline;
+  private readonly ip = new IpCounters();
+  private readonly abort = new AbortController();
+  private carrier: L2tpCarrier | null = null;
+  private tunnel: L2tpTunnel | null = null;
+  private session: L2tpSession | null = null;
+  private ppp: PppLink | null = null;
+  private networkApplied = false;
+  private packetHandler: ((packet: Uint8Array) => void) | null = null;
+  private teardown: Promise<void> | null = null;
+
+  constructor(private readonly opts: ConnectionOptions) {
+    this.clock = opts.clock ?? systemClock;
+    this.random = opts.random ?? systemRandom;
+    this.log = (opts.logger ?? silentLogger).child('connection');
+    this.log.redactor.addSecret(opts.secrets.password);
+    this.log.redactor.addSecret(opts.secrets.otp);
+    this.timeline = new PhaseTimeline(this.clock);
+  }
+
+  get state(): ConnectionState {
+    return this.st;
+  }
+
+  phases(): PhaseEntry[] {
+    return this.timeline.snapshot();
+  }
+
+  counters(): ConnectionCounters {
+    return {
+      ip: this.ip.snapshot(),
+      carrier: this.carrier?.stats() ?? {},
+      l2tp: this.tunnel
+        ? { ...this.tunnel.counters, malformed: { ...this.tunnel.counters.malformed } }
+        : null,
+      ppp: this.ppp?.counterSnapshot() ?? null,
+    };
+  }
+
+  /** Brings the session up; resolves with the connected state or rejects with a FerryError naming the phase. */
+  async connect(): Promise<Extract<ConnectionState, { kind: 'connected' }>> {
+    if (this.st.kind !== 'idle') throw new Error(`connect() called in state ${this.st.kind}`);
+    try {
+      return await this.bringUp();
+    } catch (e) {
+      const error = this.asFerryError(e);
+      this.timeline.failRunning(error.code);
+      this.emitPhases();
+      await this.tearDown();
+      if (this.abort.signal.aborted) {
+        this.setState({ kind: 'disconnected', reason: 'user' });
+      } else {
+        this.log.warn('connect failed', { error });
+        this.setState({
+          kind: 'failed',
+          phase: error.phase,
+          code: error.code,
+          message: error.message,
+          hint: error.hint,
+        });
+      }
+      throw error;
+    }
+  }
+
+  /** Sends one IPv4 packet into the tunnel; false (and counted) when the tunnel is not up. */
+  send(packet: Uint8Array): boolean {
+    if (this.st.kind !== 'connected' || !this.ppp) {
+      this.ip.drop('not-connected');
+      return false;
+    }
+    if (!this.ppp.sendIp(packet)) {
+      this.ip.drop('ppp-refused');
+      return false;
+    }
+    this.ip.out(packet.length);
+    return true;
+  }
+
+  /** IPv4 packets from the tunnel; the view is only valid during the call. */
+  onPacket(handler: (packet: Uint8Array) => void): void {
+    this.packetHandler = handler;
+  }
+
+  /** PPP Terminate, CDN, StopCCN, IKE DELETE, routes/DNS restored. Safe in any state; never rejects. */
+  async disconnect(): Promise<void> {
+    if (this.st.kind === 'idle' || this.st.kind === 'disconnected' || this.st.kind === 'failed') {
+      if (this.st.kind === 'idle') this.setState({ kind: 'disconnected', reason: 'user' });
+      return;
+    }
+    const wasConnecting = this.st.kind === 'connecting';
+    this.abort.abort();
+    if (wasConnecting) {
+      // connect() notices the abort, tears down and settles the state.
+      await this.tearDown();
+      return;
+    }
+    this.setState({ kind: 'disconnecting' });
+    await this.tearDown();
+    this.setState({ kind: 'disconnected', reason: 'user' });
+  }
+
+  private async bringUp(): Promise<Extract<ConnectionState, { kind: 'connected' }>> {
+    const { profile } = this.opts;
+    const to = this.opts.timeouts ?? {};
+    const password = this.passwordForAuth();
+    this.carrier = await this.guard(
+      this.opts.carrier({
+        clock: this.clock,
+        random: this.random,
+        logger: this.log,
+        signal: this.abort.signal,
+        phase: (phase, event, detail) =>
+          event === 'begin' ? this.begin(phase) : this.end(phase, event, detail),
+      }),
+    );
+    const carrier = this.carrier;
+    carrier.onFailure((e) => this.failEstablished(e));
+
+    this.begin('l2tp-tunnel');
+    const tunnel = new L2tpTunnel({
+      clock: this.clock,
+      random: this.random,
+      logger: this.log,
+      send: (d) => carrier.send(d),
+      ...(to.l2tpMs ? { establishTimeoutMs: to.l2tpMs } : {}),
+    });
+    this.tunnel = tunnel;
+    carrier.onDatagram((d) => tunnel.receive(d));
+    await this.guard(tunnel.open());
+    this.end('l2tp-tunnel', 'ok', tunnel.peer?.hostName);
+
+    this.begin('l2tp-session');
+    const session = await this.guard(tunnel.openSession(to.l2tpMs ? { establishTimeoutMs: to.l2tpMs } : {}));
+    this.session = session;
+    this.end('l2tp-session', 'ok');
+
+    const ppp = this.createPpp(session, profile, password);
+    this.ppp = ppp;
+    const info = await this.guard(ppp.start());
+
+    const addresses: TunnelAddresses = {
+      localIp: info.localIp,
+      peerIp: info.peerIp ?? '',
+      dns: this.dnsServers(info),
+      mtu: Math.min(info.mtu, profile.mtu),
+    };
+    await this.configureNetwork(addresses);
+
+    tunnel.on('closed', (e) => e && this.failEstablished(e));
+    session.on('closed', (e) => e && this.failEstablished(e));
+    ppp.events.on('down', (e) => e && this.failEstablished(e));
+
+    const algorithms: NegotiatedAlgorithms = { ...carrier.algorithms, pppAuth: info.authMethod };
+    const connected = { kind: 'connected', since: Date.now(), addresses, algorithms } as const;
+    this.setState(connected);
+    this.log.info('connected', {
+      localIp: addresses.localIp,
+      peerIp: addresses.peerIp,
+      dns: addresses.dns,
+      algorithms,
+    });
+    return connected;
+  }
+
+  private createPpp(session: L2tpSession, profile: Profile, password: string): PppLink {
+    const to = this.opts.timeouts ?? {};
+    const ppp = new PppLink({
+      send: (f) => session.sendPpp(f),
+      credentials: { username: profile.userAuth.username, password },
+      authMethods: profile.userAuth.methods.map((m) => PPP_AUTH[m]),
+      mru: profile.mru,
+      echoIntervalMs: profile.lcpEcho.intervalSeconds * 1000,
+      echoFailures: profile.lcpEcho.failures,
+      clock: this.clock,
+      random: this.random,
+      logger: this.log,
+      ...(this.opts.pppPrimitives ? { primitives: this.opts.pppPrimitives } : {}),
+      ...(to.pppPhaseMs ? { lcpTimeoutMs: to.pppPhaseMs, ipcpTimeoutMs: to.pppPhaseMs } : {}),
+      authTimeoutMs: to.authMs ?? (profile.mfa.mode === 'push' ? profile.mfa.timeoutSeconds * 1000 : 30_000),
+    });
+    session.onPpp((f) => ppp.receive(f));
+    ppp.onIp((packet) => {
+      this.ip.in(packet.length);
+      this.packetHandler?.(packet);
+    });
+    ppp.events.on('phase', (e) => {
+      if (e.kind === 'start') this.begin(e.phase);
+      else this.end(e.phase, e.ok ? 'ok' : 'failed', e.detail);
+    });
+    return ppp;
+  }
+
+  /** SPEC §3 MFA: an OTP appended to the password (with the profile's separator) travels as the password. */
+  private passwordForAuth(): string {
+    const { mfa } = this.opts.profile;
+    const { password, otp } = this.opts.secrets;
+    if (mfa.mode === 'otp-append') {
+      if (!otp) {
+        throw new FerryError({
+          phase: 'auth',
+          code: 'otp-missing',
+          message: 'this profile needs a one-time code and none was given',
+          hint: 'enter the current code from your authenticator',
+        });
+      }
+      return `${password}${mfa.separator}${otp}`;
+    }
+    return password;
+  }
+
+  private dnsServers(info: PppLinkInfo): string[] {
+    const { dns } = this.opts.profile;
+    const fromServer = dns.useServerDns ? info.dns : [];
+    return [...new Set([...dns.servers, ...fromServer])];
+  }
+
+  private async configureNetwork(addresses: TunnelAddresses): Promise<void> {
+    const net = this.opts.network;
+    if (!net) {
+      this.timeline.end('routes', 'skipped', 'no OS integration');
+      this.timeline.end('dns', 'skipped', 'no OS integration');
+      this.emitPhases();
+      return;
+    }
+    this.networkApplied = true;
+    this.begin('routes');
+    await this.guard(net.applyRoutes(addresses));
+    this.end('routes', 'ok');
+    this.begin('dns');
+    await this.guard(net.applyDns(addresses));
+    this.end('dns', 'ok');
+  }
+
+  private failEstablished(error: FerryError): void {
+    if (this.st.kind !== 'connected') return;
+    this.log.warn('connection lost', { error });
+    const failed = {
+      kind: 'failed',
+      phase: 'established',
+      code: error.code,
+      message: error.message,
+      hint: error.hint,
+    } as const;
+    void this.tearDown().then(() => this.setState(failed));
+  }
+
+  /** Closes whatever is up, top of the stack first. Idempotent; concurrent callers share one teardown. */
+  private tearDown(): Promise<void> {
+    this.teardown ??= (async () => {
+      const step = async (what: string, fn: () => Promise<void> | undefined) => {
+        try {
+          await fn();
+        } catch (e) {
+          this.log.warn(`teardown: ${what} failed`, { error: e });
+        }
+      };
+      await step('ppp', () => this.ppp?.close());
+      await step('l2tp session', () => this.session?.close());
+      await step('l2tp tunnel', () => this.tunnel?.close());
+      this.tunnel?.dispose();
+      await step('carrier', () => this.carrier?.close());
+      if (this.networkApplied) await step('network', () => this.opts.network?.restore());
+    })();
+    return this.teardown;
+  }
+
+  /** Awaits a step, but gives up as soon as disconnect() aborts the bring-up. */
+  private guard<T>(p: Promise<T>): Promise<T> {
+    const signal = this.abort.signal;
+    if (signal.aborted) return Promise.reject(this.cancelled());
+    return new Promise<T>((resolve, reject) => {
+      const onAbort = () => reject(this.cancelled());
+      signal.addEventListener('abort', onAbort, { once: true });
+      p.then(
+        (v) => {
+          signal.removeEventListener('abort', onAbort);
+          resolve(v);
+        },
+        (e) => {
+          signal.removeEventListener('abort', onAbort);
+          reject(e);
+        },
+      );
+    });
+  }
+
+  private cancelled(): FerryError {
+    const phase = this.st.kind === 'connecting' ? this.st.phase : 'teardown';
+    return new FerryError({
+      phase,
+      code: 'cancelled',
+      message: 'connect cancelled',
+      hint: 'the connection was cancelled by the user',
+    });
+  }
+
+  private asFerryError(e: unknown): FerryError {
+    if (isFerryError(e)) return e;
+    const phase = this.st.kind === 'connecting' ? this.st.phase : 'established';
+    return new FerryError({
+      phase,
+      code: 'internal',
+      message: `unexpected error: ${e instanceof Error ? e.message : String(e)}`,
+      hint: 'this is a bug in Ferry — export diagnostics and report it',
+      cause: e,
+    });
+  }
+
+  private begin(phase: ConnectPhase): void {
+    this.timeline.begin(phase);
+    this.setState({ kind: 'connecting', phase });
+    this.emitPhases();
+  }
+
+  private end(phase: ConnectPhase, result: 'ok' | 'failed', detail?: string): void {
+    this.timeline.end(phase, result, detail);
+    this.emitPhases();
+  }
+
+  private emitPhases(): void {
+    this.events.emit('phase', this.timeline.snapshot());
+  }
+
+  private setState(s: ConnectionState): void {
+    this.st = s;
+    this.events.emit('state', s);
+  }
+}
