@@ -61,3 +61,19 @@ export const nodeUdp: DatagramSocketFactory = {
       });
     }),
 };
+
+/** The local IPv4 address the OS would use to reach `remote` (a connected UDP socket sends nothing). */
+export function localAddressFor(remote: UdpEndpoint): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const sock = dgram.createSocket('udp4');
+    sock.once('error', (e) => {
+      sock.close();
+      reject(e);
+    });
+    sock.connect(remote.port, remote.address, () => {
+      const { address } = sock.address();
+      sock.close();
+      resolve(address);
+    });
+  });
+}

@@ -10,6 +10,7 @@
  * { someFlag: true }), e.g. `--psk secret`, `--l2tp-raw`, `--client-netns ns1`. Labs ignore options they lack.
  */
 import { performance } from 'node:perf_hooks';
+import { acquireLabLock, releaseLabLock } from './lock';
 import { labs } from './registry';
 import type { LabInfo, LabServer } from './types';
 
@@ -110,6 +111,8 @@ async function main(): Promise<number> {
     }
     return 0;
   }
+  // Servers have fixed names: wait for any interop run (or another `lab up`) to finish first.
+  await acquireLabLock();
   if (args.command === 'down') return (await downAll(selected)) ? 0 : 1;
 
   // up: a signal while labs come up, or while we wait in the foreground, brings them down again.
@@ -158,8 +161,12 @@ async function main(): Promise<number> {
 }
 
 main().then(
-  (code) => process.exit(code),
+  (code) => {
+    releaseLabLock();
+    process.exit(code);
+  },
   (e: unknown) => {
+    releaseLabLock();
     console.error(e instanceof Error ? e.message : String(e));
     process.exit(2);
   },
