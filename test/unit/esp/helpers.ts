@@ -1,19 +1,10 @@
 /** Shared fixtures for the ESP tests: deterministic keys and randomness, SA pairs, RFC 3948 framing. */
-import type { RandomSource } from '../../../core/common/random';
 import { InboundSa, type InboundSaOptions } from '../../../core/esp/inbound';
 import { OutboundSa, type OutboundSaOptions } from '../../../core/esp/outbound';
 import { type EspKeys, type EspTransform, espKeyLengths, splitKeymat } from '../../../core/esp/transforms';
-import { prng } from '../../support/fuzz';
+import { seededRandom } from '../../support/deterministic';
 
-/** A deterministic byte stream, so failures replay. */
-export function seededRandom(seed: number): RandomSource {
-  const next = prng(seed);
-  return (n) => {
-    const b = new Uint8Array(n);
-    for (let i = 0; i < n; i++) b[i] = Math.floor(next() * 256);
-    return b;
-  };
-}
+export { seededRandom };
 
 export function bytes(n: number, seed = 1): Uint8Array {
   return seededRandom(seed)(n);

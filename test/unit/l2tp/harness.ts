@@ -1,8 +1,6 @@
 /** Test doubles for the L2TP tests: a fake clock, a seeded lossy link and a scripted LNS built from the codecs. */
 import { expect } from 'vitest';
-import type { Clock, TimerHandle } from '../../../core/common/clock';
 import { createLogger, type LogEntry, type Logger } from '../../../core/common/log';
-import type { RandomSource } from '../../../core/common/random';
 import { type Avp, avp } from '../../../core/l2tp/avp';
 import { AVP_H, MessageType } from '../../../core/l2tp/constants';
 import {
@@ -13,65 +11,10 @@ import {
   messageTypeOf,
 } from '../../../core/l2tp/controlMessage';
 import { type DataMessage, decodeDataMessage } from '../../../core/l2tp/dataMessage';
+import type { FakeClock } from '../../support/deterministic';
 import { prng } from '../../support/fuzz';
 
-interface Timer {
-  readonly at: number;
-  readonly seq: number;
-  readonly fn: () => void;
-}
-
-/** Deterministic clock: timers run in (time, creation) order when the test advances time. */
-export class FakeClock implements Clock {
-  private t = 0;
-  private seq = 0;
-  private timers = new Map<number, Timer>();
-
-  now(): number {
-    return this.t;
-  }
-
-  setTimeout(fn: () => void, ms: number): TimerHandle {
-    const id = ++this.seq;
-    this.timers.set(id, { at: this.t + Math.max(0, ms), seq: id, fn });
-    return id;
-  }
-
-  clearTimeout(handle: TimerHandle): void {
-    this.timers.delete(handle as number);
-  }
-
-  get pendingTimers(): number {
-    return this.timers.size;
-  }
-
-  /** Runs every timer due within `ms`, letting promise continuations run between timers. */
-  async advance(ms: number): Promise<void> {
-    const end = this.t + ms;
-    await flush();
-    for (;;) {
-      let next: [number, Timer] | undefined;
-      for (const e of this.timers)
-        if (!next || e[1].at < next[1].at || (e[1].at === next[1].at && e[1].seq < next[1].seq)) next = e;
-      if (!next || next[1].at > end) break;
-      this.timers.delete(next[0]);
-      this.t = next[1].at;
-      next[1].fn();
-      await flush();
-    }
-    this.t = end;
-    await flush();
-  }
-}
-
-/** Lets queued promise continuations run. */
-export const flush = (): Promise<void> => new Promise((r) => setImmediate(r));
-
-/** A seeded RandomSource. */
-export function seededRandom(seed: number): RandomSource {
-  const r = prng(seed);
-  return (n) => Uint8Array.from({ length: n }, () => Math.floor(r() * 256));
-}
+export { FakeClock, flush, seededRandom } from '../../support/deterministic';
 
 /** A logger that keeps entries for assertions. */
 export function recordingLogger(): { logger: Logger; entries: LogEntry[] } {

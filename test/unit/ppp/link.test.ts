@@ -241,7 +241,7 @@ describe('link lifecycle', () => {
     expect(s.link.state).toBe('closed');
     expect(s.server.terminated).toBe(true);
     expect(downs).toEqual([null]);
-    expect(s.clock.pending).toBe(0);
+    expect(s.clock.pendingTimers).toBe(0);
   });
 
   it('close() with a silent server resolves at the deadline', async () => {
@@ -255,7 +255,7 @@ describe('link lifecycle', () => {
     expect(done).toBe(false);
     await s.run(200);
     expect([done, s.link.state]).toEqual([true, 'closed']);
-    expect(s.clock.pending).toBe(0);
+    expect(s.clock.pendingTimers).toBe(0);
   });
 
   it('close() during bring-up rejects start() with cancelled', async () => {
@@ -266,7 +266,7 @@ describe('link lifecycle', () => {
     await closed;
     expect(s.outcome()?.error?.code).toBe('cancelled');
     expect(s.link.state).toBe('closed');
-    expect(s.clock.pending).toBe(0);
+    expect(s.clock.pendingTimers).toBe(0);
   });
 
   it('peer Terminate after the link is up → down(peer-terminated) in phase established', async () => {

@@ -103,7 +103,7 @@ export async function session(
       for (let t = 0; t < ms; t += step) {
         wire.flush();
         const before = Math.floor(clock.now() / 1000);
-        clock.advance(step);
+        clock.advanceSync(step);
         if (Math.floor(clock.now() / 1000) !== before) server.tick();
         wire.flush();
       }

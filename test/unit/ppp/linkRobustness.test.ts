@@ -104,7 +104,7 @@ async function fuzzSession(s: Session, seed: number, n: number): Promise<void> {
   await s.run(10_000);
   await closed;
   expect(['closed', 'failed']).toContain(s.link.state);
-  expect(s.clock.pending).toBe(0);
+  expect(s.clock.pendingTimers).toBe(0);
   const internal = s.ring.snapshot().filter((e) => e.msg.includes('internal error'));
   expect(internal).toEqual([]);
 }
@@ -198,7 +198,7 @@ describe('PppLink edge cases', () => {
     const codes = sent.map((f) => f[4]);
     expect(codes).toEqual([CODE.CONFIGURE_REQUEST, CODE.CONFIGURE_ACK]);
     const closed = link.close();
-    clock.advance(5000);
+    clock.advanceSync(5000);
     await closed;
     expect(link.state).toBe('closed');
   });
@@ -223,8 +223,8 @@ describe('PppLink edge cases', () => {
     await new Promise((r) => setImmediate(r));
     expect(error?.code).toBe('looped-back');
     expect(link.state).toBe('failed');
-    clock.advance(10_000);
-    expect(clock.pending).toBe(0);
+    clock.advanceSync(10_000);
+    expect(clock.pendingTimers).toBe(0);
   });
 
   it('close() before start() just closes; start() after that is refused', async () => {

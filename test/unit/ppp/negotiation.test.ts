@@ -123,7 +123,7 @@ describe('RFC 1661 automaton', () => {
     h.peer(CODE.CONFIGURE_ACK, req.id, req.data);
     expect(h.fsm.state).toBe('opened');
     expect(h.events).toEqual(['started', 'up']);
-    expect(h.clock.pending).toBe(0); // no restart timer in Opened
+    expect(h.clock.pendingTimers).toBe(0); // no restart timer in Opened
   });
 
   it('Ack first, then the peer request: Req-Sent → Ack-Rcvd → Opened', () => {
@@ -142,13 +142,13 @@ describe('RFC 1661 automaton', () => {
     h.fsm.up();
     h.fsm.open();
     const first = h.last();
-    h.clock.advance(999);
+    h.clock.advanceSync(999);
     expect(h.out.length).toBe(1);
-    h.clock.advance(1);
+    h.clock.advanceSync(1);
     expect(h.out.length).toBe(2);
     expect(h.last().id).toBe(first.id);
     expect(toHex(h.last().data)).toBe(toHex(first.data));
-    h.clock.advance(10_000);
+    h.clock.advanceSync(10_000);
     expect(h.out.filter((p) => p.code === CODE.CONFIGURE_REQUEST).length).toBe(4);
     expect(h.fsm.state).toBe('stopped');
     expect(h.finished).toEqual(['timeout']);
@@ -159,7 +159,7 @@ describe('RFC 1661 automaton', () => {
     h.fsm.up();
     h.fsm.open();
     const req = h.last();
-    h.clock.advance(2500); // two retransmissions
+    h.clock.advanceSync(2500); // two retransmissions
     h.peer(CODE.CONFIGURE_ACK, req.id, req.data);
     expect(h.fsm.state).toBe('ack-rcvd');
   });
@@ -282,8 +282,8 @@ describe('RFC 1661 automaton', () => {
         for (const p of a.out.splice(0)) wire.sendFrom('a', encodeControlPacket(p));
         for (const p of b.out.splice(0)) wire.sendFrom('b', encodeControlPacket(p));
         wire.flush();
-        a.clock.advance(50);
-        b.clock.advance(50);
+        a.clock.advanceSync(50);
+        b.clock.advanceSync(50);
       }
       expect([seed, a.fsm.state, b.fsm.state]).toEqual([seed, 'opened', 'opened']);
     }
@@ -312,7 +312,7 @@ describe('RFC 1661 automaton', () => {
     h.fsm.up();
     h.fsm.open();
     h.fsm.close();
-    h.clock.advance(5000);
+    h.clock.advanceSync(5000);
     expect(h.out.filter((p) => p.code === CODE.TERMINATE_REQUEST).length).toBe(2);
     expect([h.fsm.state, h.finished]).toEqual(['closed', ['closed']]);
   });
@@ -325,7 +325,7 @@ describe('RFC 1661 automaton', () => {
     h.peer(CODE.CONFIGURE_REQUEST, 1, ok5);
     h.peer(CODE.TERMINATE_REQUEST, 0x77, new Uint8Array(Buffer.from('Authentication failed')));
     expect([h.last().code, h.last().id, h.fsm.state]).toEqual([CODE.TERMINATE_ACK, 0x77, 'stopping']);
-    h.clock.advance(1000);
+    h.clock.advanceSync(1000);
     expect(h.fsm.state).toBe('stopped');
     expect(h.events).toEqual(['up', 'peer-terminated', 'down', 'finished']);
     expect(h.finished).toEqual(['peer-terminated']);
