@@ -73,6 +73,11 @@ export class Connection {
   private networkApplied = false;
   private packetHandler: ((packet: Uint8Array) => void) | null = null;
   private teardown: Promise<void> | null = null;
+  /** True from `connected` on: later phase events (e.g. a PPP renegotiation) no longer change the state. */
+  private established = false;
+  /** The first fatal error of a layer, once one happened; later ones are consequences. */
+  private fatal: FerryError | null = null;
+  private readonly fatalWaiters = new Set<(e: FerryError) => void>();
 
   constructor(private readonly opts: ConnectionOptions) {
     this.clock = opts.clock ?? systemClock;
@@ -108,7 +113,7 @@ export class Connection {
     try {
       return await this.bringUp();
     } catch (e) {
-      const error = this.asFerryError(e);
+      const error = this.scrub(this.fatal ?? this.asFerryError(e));
       this.timeline.failRunning(error.code);
       this.emitPhases();
       await this.tearDown();
@@ -149,11 +154,15 @@ export class Connection {
 
   /** PPP Terminate, CDN, StopCCN, IKE DELETE, routes/DNS restored. Safe in any state; never rejects. */
   async disconnect(): Promise<void> {
-    if (this.st.kind === 'idle' || this.st.kind === 'disconnected' || this.st.kind === 'failed') {
-      if (this.st.kind === 'idle') this.setState({ kind: 'disconnected', reason: 'user' });
+    if (this.st.kind === 'idle') {
+      this.setState({ kind: 'disconnected', reason: 'user' });
       return;
     }
-    const wasConnecting = this.st.kind === 'connecting';
+    if (this.st.kind === 'disconnected' || this.st.kind === 'failed' || this.abort.signal.aborted) {
+      await this.teardown;
+      return;
+    }
+    const wasConnecting = !this.established;
     this.abort.abort();
     if (wasConnecting) {
       // connect() notices the abort, tears down and settles the state.
@@ -178,9 +187,11 @@ export class Connection {
         phase: (phase, event, detail) =>
           event === 'begin' ? this.begin(phase) : this.end(phase, event, detail),
       }),
+      // A carrier that comes up after disconnect() won the race must still be torn down.
+      (late) => void late.close(),
     );
     const carrier = this.carrier;
-    carrier.onFailure((e) => this.failEstablished(e));
+    carrier.onFailure((e) => this.layerFailed(e));
 
     this.begin('l2tp-tunnel');
     const tunnel = new L2tpTunnel({
@@ -191,6 +202,7 @@ export class Connection {
       ...(to.l2tpMs ? { establishTimeoutMs: to.l2tpMs } : {}),
     });
     this.tunnel = tunnel;
+    tunnel.on('closed', (e) => e && this.layerFailed(e));
     carrier.onDatagram((d) => tunnel.receive(d));
     await this.guard(tunnel.open());
     this.end('l2tp-tunnel', 'ok', tunnel.peer?.hostName);
@@ -198,10 +210,13 @@ export class Connection {
     this.begin('l2tp-session');
     const session = await this.guard(tunnel.openSession(to.l2tpMs ? { establishTimeoutMs: to.l2tpMs } : {}));
     this.session = session;
+    // The tunnel's own 'closed' event carries the cause when the whole tunnel goes.
+    session.on('closed', (e) => e && e.code !== 'tunnel-closed' && this.layerFailed(e));
     this.end('l2tp-session', 'ok');
 
     const ppp = this.createPpp(session, profile, password);
     this.ppp = ppp;
+    ppp.events.on('down', (e) => e && this.layerFailed(e));
     const info = await this.guard(ppp.start());
 
     const addresses: TunnelAddresses = {
@@ -212,12 +227,9 @@ export class Connection {
     };
     await this.configureNetwork(addresses);
 
-    tunnel.on('closed', (e) => e && this.failEstablished(e));
-    session.on('closed', (e) => e && this.failEstablished(e));
-    ppp.events.on('down', (e) => e && this.failEstablished(e));
-
     const algorithms: NegotiatedAlgorithms = { ...carrier.algorithms, pppAuth: info.authMethod };
     const connected = { kind: 'connected', since: Date.now(), addresses, algorithms } as const;
+    this.established = true;
     this.setState(connected);
     this.log.info('connected', {
       localIp: addresses.localIp,
@@ -297,16 +309,20 @@ export class Connection {
     this.end('dns', 'ok');
   }
 
-  private failEstablished(error: FerryError): void {
-    if (this.st.kind !== 'connected') return;
-    this.log.warn('connection lost', { error });
-    const failed = {
-      kind: 'failed',
-      phase: 'established',
-      code: error.code,
-      message: error.message,
-      hint: error.hint,
-    } as const;
+  /**
+   * A layer died (carrier, L2TP tunnel or session, PPP). During bring-up the pending step is rejected with this
+   * error at once; once connected the connection fails. Only the first failure counts: the rest are its echoes.
+   */
+  private layerFailed(error: FerryError): void {
+    if (this.fatal || this.abort.signal.aborted) return;
+    this.fatal = error;
+    if (!this.established) {
+      for (const w of this.fatalWaiters) w(error);
+      return;
+    }
+    const e = this.scrub(error);
+    this.log.warn('connection lost', { error: e });
+    const failed = { kind: 'failed', phase: 'established', code: e.code, message: e.message, hint: e.hint } as const;
     void this.tearDown().then(() => this.setState(failed));
   }
 
@@ -330,24 +346,56 @@ export class Connection {
     return this.teardown;
   }
 
-  /** Awaits a step, but gives up as soon as disconnect() aborts the bring-up. */
-  private guard<T>(p: Promise<T>): Promise<T> {
+  /**
+   * Awaits a step, but gives up as soon as disconnect() aborts the bring-up or a layer fails. A value that
+   * arrives after giving up goes to `onLate` (e.g. to close it); a late rejection is swallowed.
+   */
+  private guard<T>(p: Promise<T>, onLate?: (value: T) => void): Promise<T> {
+    const late = (v: T) => onLate?.(v);
+    if (this.abort.signal.aborted || this.fatal) {
+      p.then(late, () => {});
+      return Promise.reject(this.fatal ?? this.cancelled());
+    }
     const signal = this.abort.signal;
-    if (signal.aborted) return Promise.reject(this.cancelled());
     return new Promise<T>((resolve, reject) => {
-      const onAbort = () => reject(this.cancelled());
+      let settled = false;
+      const giveUp = (e: FerryError) => {
+        if (settled) return;
+        settled = true;
+        cleanup();
+        reject(e);
+      };
+      const onAbort = () => giveUp(this.cancelled());
+      const cleanup = () => {
+        signal.removeEventListener('abort', onAbort);
+        this.fatalWaiters.delete(giveUp);
+      };
       signal.addEventListener('abort', onAbort, { once: true });
+      this.fatalWaiters.add(giveUp);
       p.then(
         (v) => {
-          signal.removeEventListener('abort', onAbort);
+          if (settled) return late(v);
+          settled = true;
+          cleanup();
           resolve(v);
         },
         (e) => {
-          signal.removeEventListener('abort', onAbort);
+          if (settled) return;
+          settled = true;
+          cleanup();
           reject(e);
         },
       );
     });
+  }
+
+  /** Server-supplied text (Result Code messages, MS-CHAP M=) may quote a secret: scrub before it leaves. */
+  private scrub(e: FerryError): FerryError {
+    const r = this.log.redactor;
+    const message = r.scrub(e.message);
+    const hint = r.scrub(e.hint);
+    if (message === e.message && hint === e.hint) return e;
+    return new FerryError({ phase: e.phase, code: e.code, message, hint });
   }
 
   private cancelled(): FerryError {
@@ -373,12 +421,18 @@ export class Connection {
   }
 
   private begin(phase: ConnectPhase): void {
+    if (this.established) {
+      // RFC 1661 renegotiation after connect: the session stays up (or fails through layerFailed).
+      this.log.info('renegotiation after connect', { phase });
+      return;
+    }
     this.timeline.begin(phase);
     this.setState({ kind: 'connecting', phase });
     this.emitPhases();
   }
 
   private end(phase: ConnectPhase, result: 'ok' | 'failed', detail?: string): void {
+    if (this.established) return;
     this.timeline.end(phase, result, detail);
     this.emitPhases();
   }

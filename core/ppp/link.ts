@@ -146,6 +146,8 @@ export class PppLink {
   private begin(): void {
     this.begun = true;
     this.phases.enter('lcp');
+    // A phase listener may have closed the link (e.g. the user cancelled): start nothing then.
+    if (this.finalized || this.isTerminal()) return;
     this.lcp.up();
     this.lcp.open();
     for (const f of this.early.splice(0)) this.receive(f);
@@ -360,6 +362,7 @@ export class PppLink {
     }
     this.setState('authenticate');
     this.phases.enter('auth');
+    if (this.finalized || this.isTerminal()) return;
     this.authStarted = true;
     const auth = createAuthenticator(method, {
       credentials: this.opts.credentials,
@@ -393,6 +396,7 @@ export class PppLink {
   private enterNetwork(): void {
     this.setState('network');
     this.phases.enter('ipcp');
+    if (this.finalized || this.isTerminal()) return;
     this.ncps.up();
   }
 

@@ -34,12 +34,13 @@ export class PhaseTracker {
   enter(phase: PppPhase): void {
     this.end(false, 'superseded');
     this.phase = phase;
-    this.emit({ phase, kind: 'start', at: this.clock.now() });
     const ms = this.timeouts[phase];
+    // Armed before the event: a listener that ends or closes the link must find (and clear) the deadline.
     this.timer = this.clock.setTimeout(() => {
       this.timer = null;
       this.expired(phaseTimeout(phase, `${WHAT[phase]} did not finish within ${ms} ms`));
     }, ms);
+    this.emit({ phase, kind: 'start', at: this.clock.now() });
   }
 
   /** Ends the current phase (no-op when none is running). */
