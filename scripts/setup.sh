@@ -32,5 +32,8 @@ if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
   $SUDO systemctl disable --now softether-vpnserver.service >/dev/null 2>&1 || true
 fi
 
+# keytar compiles with node-gyp; its header download is unreachable here, so use the headers installed with node.
+node_dir="$(dirname "$(dirname "$(command -v node)")")"
+if [ -f "$node_dir/include/node/node.h" ]; then export npm_config_nodedir="$node_dir"; fi
 # Electron's own binary cannot be downloaded here; the package installs without it (see package.json allowScripts).
 npm ci --no-audit --no-fund
