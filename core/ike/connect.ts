@@ -11,6 +11,8 @@ export interface Phase1ConnectOptions extends Omit<IkeSaOptions, 'transport'> {
   readonly sockets: DatagramSocketFactory;
   /** NAT keepalive interval once floated (default 20 s, SPEC §1.3). */
   readonly keepaliveIntervalMs?: number;
+  /** Aborting closes the IKE SA and both sockets at once; the promise then rejects with code 'aborted'. */
+  readonly signal?: AbortSignal;
 }
 
 export interface Phase1Connection {
@@ -23,6 +25,8 @@ export interface Phase1Connection {
 export async function connectPhase1(opts: Phase1ConnectOptions): Promise<Phase1Connection> {
   const clock: Clock = opts.clock ?? systemClock;
   const logger: Logger = opts.logger ?? silentLogger;
+  const aborted = () => phase1Error('aborted', 'the connection attempt was cancelled');
+  if (opts.signal?.aborted) throw aborted();
   let transport: NattTransport;
   try {
     transport = await NattTransport.open({
@@ -35,13 +39,25 @@ export async function connectPhase1(opts: Phase1ConnectOptions): Promise<Phase1C
   } catch (e) {
     throw phase1Error('transport', 'could not open UDP sockets', e);
   }
+  if (opts.signal?.aborted) {
+    transport.close();
+    throw aborted();
+  }
   const ikeSa = new IkeSa({ ...opts, clock, logger, transport });
+  const onAbort = () => {
+    ikeSa.close();
+    transport.close();
+  };
+  opts.signal?.addEventListener('abort', onAbort, { once: true });
   try {
     const result = await ikeSa.establish();
+    if (opts.signal?.aborted) throw aborted();
     return { ikeSa, transport, result };
   } catch (e) {
     ikeSa.close();
     transport.close();
     throw e;
+  } finally {
+    opts.signal?.removeEventListener('abort', onAbort);
   }
 }

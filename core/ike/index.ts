@@ -42,4 +42,15 @@ export {
   type Phase1Proposal,
   validatePhase1Proposals,
 } from './proposals';
+export { establishedError, type QuickModeErrorCode, quickModeError } from './quick/errors';
+export type { EspMode } from './quick/espProposals';
+export { DEFAULT_DPD, type DpdPolicy } from './tasks/dpd';
+export { type EspSpis, Informational, type InformationalCounters } from './tasks/informational';
+export {
+  L2TP_PORT,
+  type QuickModeOptions,
+  type QuickModeResult,
+  randomSpi,
+  runQuickMode,
+} from './tasks/quickMode';
 export { isDraftVariant, NATT_VARIANTS, type NattVariant } from './vendorIds';

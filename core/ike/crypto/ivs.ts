@@ -33,6 +33,16 @@ export class IvStore {
     return iv.slice();
   }
 
+  /**
+   * The IV `current(messageId)` would return, without remembering a new exchange: for one-message exchanges
+   * (informationals) whose garbage copies must not evict the IVs of exchanges in progress.
+   */
+  peek(messageId: number): Uint8Array {
+    if (messageId === 0) return this.phase1.slice();
+    const iv = this.exchanges.get(messageId);
+    return iv ? iv.slice() : exchangeInitialIv(this.hash, this.phase1, messageId, this.blockSize);
+  }
+
   /** After a message of `messageId` was sent or verified: the next IV is its last ciphertext block. */
   advance(messageId: number, lastBlock: Uint8Array): void {
     if (lastBlock.length !== this.blockSize) throw new RangeError('last block has the wrong size');
