@@ -11,6 +11,8 @@ import type { NegotiatedAlgorithms } from './state';
 export interface L2tpCarrier {
   /** Sends one L2TP message (the UDP 1701 payload). */
   send(datagram: Uint8Array): void;
+  /** Gather variant for the data hot path: the parts form one datagram and are copied before returning. */
+  sendParts?(parts: readonly Uint8Array[]): void;
   /** Incoming L2TP messages; the view is only valid during the call. */
   onDatagram(handler: (datagram: Uint8Array) => void): void;
   /** The carrier died after it was up (dead peer, SA deleted by the server, socket error). */

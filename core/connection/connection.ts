@@ -199,6 +199,9 @@ export class Connection {
       random: this.random,
       logger: this.log,
       send: (d) => carrier.send(d),
+      ...(carrier.sendParts
+        ? { sendParts: (parts: readonly Uint8Array[]) => carrier.sendParts?.(parts) }
+        : {}),
       ...(to.l2tpMs ? { establishTimeoutMs: to.l2tpMs } : {}),
     });
     this.tunnel = tunnel;
@@ -244,6 +247,7 @@ export class Connection {
     const to = this.opts.timeouts ?? {};
     const ppp = new PppLink({
       send: (f) => session.sendPpp(f),
+      sendParts: (header, payload) => session.sendPppParts([header, payload]),
       credentials: { username: profile.userAuth.username, password },
       authMethods: profile.userAuth.methods.map((m) => PPP_AUTH[m]),
       mru: profile.mru,
@@ -322,7 +326,13 @@ export class Connection {
     }
     const e = this.scrub(error);
     this.log.warn('connection lost', { error: e });
-    const failed = { kind: 'failed', phase: 'established', code: e.code, message: e.message, hint: e.hint } as const;
+    const failed = {
+      kind: 'failed',
+      phase: 'established',
+      code: e.code,
+      message: e.message,
+      hint: e.hint,
+    } as const;
     void this.tearDown().then(() => this.setState(failed));
   }
 

@@ -279,6 +279,11 @@ class IpsecCarrier implements L2tpCarrier {
     this.path.send(datagram);
   }
 
+  sendParts(parts: readonly Uint8Array[]): void {
+    if (this.closing) return;
+    this.path.sendParts(parts);
+  }
+
   onDatagram(handler: (datagram: Uint8Array) => void): void {
     this.path.onDatagram(handler);
   }

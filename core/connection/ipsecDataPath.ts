@@ -72,13 +72,20 @@ export class L2tpOverEsp {
 
   /** Sends one L2TP message: UDP 1701 -> 1701, checksum 0 (RFC 768, allowed for IPv4; RFC 3948 §3.1.1). */
   send(datagram: Uint8Array): boolean {
+    return this.sendParts([datagram]);
+  }
+
+  /** Gather variant: the parts form one L2TP message; they are copied into the ESP packet, never kept. */
+  sendParts(parts: readonly Uint8Array[]): boolean {
     const { outbound, mode } = this.current;
+    let length = 0;
+    for (const p of parts) length += p.length;
     let sealed: ReturnType<OutboundSa['seal']>;
     if (mode === 'transport') {
-      writeUdpHeader(this.udpHeader, 0, L2TP_PORT, L2TP_PORT, 8 + datagram.length);
-      sealed = outbound.sealParts([this.udpHeader, datagram], NEXT_HEADER_UDP);
+      writeUdpHeader(this.udpHeader, 0, L2TP_PORT, L2TP_PORT, 8 + length);
+      sealed = outbound.sealParts([this.udpHeader, ...parts], NEXT_HEADER_UDP);
     } else {
-      sealed = outbound.seal(this.tunnelPacket(datagram), NEXT_HEADER_IPV4);
+      sealed = outbound.seal(this.tunnelPacket(parts, length), NEXT_HEADER_IPV4);
     }
     if (!sealed.ok) {
       this.counters.sealRefused[sealed.error]++;
@@ -165,10 +172,14 @@ export class L2tpOverEsp {
     };
   }
 
-  private tunnelPacket(datagram: Uint8Array): Uint8Array {
-    const udp = new Uint8Array(8 + datagram.length);
+  private tunnelPacket(parts: readonly Uint8Array[], length: number): Uint8Array {
+    const udp = new Uint8Array(8 + length);
     writeUdpHeader(udp, 0, L2TP_PORT, L2TP_PORT, udp.length);
-    udp.set(datagram, 8);
+    let o = 8;
+    for (const p of parts) {
+      udp.set(p, o);
+      o += p.length;
+    }
     return encodeIpv4(
       { source: this.o.localAddress, destination: this.o.serverAddress, protocol: IPPROTO_UDP },
       udp,

@@ -149,6 +149,8 @@ export class DataFramer {
     if (on !== this.sequencing) this.header = DataFramer.buildHeader(this.tunnelId, this.sessionId, on);
   }
 
+  private scratch = new Uint8Array(0);
+
   get headerLength(): number {
     return this.header.length;
   }
@@ -162,6 +164,16 @@ export class DataFramer {
       this.nextNs = (this.nextNs + 1) & 0xffff;
     }
     return this.header.length;
+  }
+
+  /**
+   * The next header in a buffer reused on every call (for gather sends that copy it before the next call);
+   * advances Ns when sequencing.
+   */
+  nextHeader(): Uint8Array {
+    if (this.scratch.length !== this.header.length) this.scratch = new Uint8Array(this.header.length);
+    this.writeHeader(this.scratch, 0);
+    return this.scratch;
   }
 
   /** One allocation: header + copy of the PPP frame. */

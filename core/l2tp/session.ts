@@ -45,6 +45,8 @@ export interface SessionHost {
   readonly closeTimeoutMs: number;
   sendControl(sessionId: number, avps: readonly Avp[]): Promise<boolean>;
   sendData(datagram: Uint8Array): void;
+  /** Gather variant: the parts form one datagram; they are copied before this returns. */
+  sendDataParts?(parts: readonly Uint8Array[]): void;
   forget(session: L2tpSession): void;
 }
 
@@ -108,6 +110,23 @@ export class L2tpSession {
     c.dataFramesOut++;
     c.dataBytesOut += frame.length;
     this.host.sendData(datagram);
+    return true;
+  }
+
+  /**
+   * The IP hot path: sends one PPP frame given as parts (e.g. the constant ff 03 00 21 header and the packet)
+   * without assembling it here when the transport can gather.
+   */
+  sendPppParts(parts: readonly Uint8Array[]): boolean {
+    if (this.stateValue !== 'established' || !this.framer) return false;
+    const gather = this.host.sendDataParts;
+    if (!gather) return this.sendPpp(concatParts(parts));
+    let bytes = 0;
+    for (const p of parts) bytes += p.length;
+    const c = this.host.counters;
+    c.dataFramesOut++;
+    c.dataBytesOut += bytes;
+    gather([this.framer.nextHeader(), ...parts]);
     return true;
   }
 
@@ -292,4 +311,16 @@ export class L2tpSession {
     this.stateValue = next;
     this.emitter.emit('state', next, prev);
   }
+}
+
+function concatParts(parts: readonly Uint8Array[]): Uint8Array {
+  let n = 0;
+  for (const p of parts) n += p.length;
+  const out = new Uint8Array(n);
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
 }

@@ -132,6 +132,7 @@ export class L2tpTunnel {
       closeTimeoutMs: opts.closeTimeoutMs ?? TUNNEL_DEFAULTS.closeTimeoutMs,
       sendControl: (sessionId, avps) => this.transport.send(sessionId, avps),
       sendData: (d) => this.opts.send(d),
+      ...(this.opts.sendParts ? { sendDataParts: this.opts.sendParts } : {}),
       forget: (s) => {
         if (this.sessions.get(s.localSessionId) === s) this.sessions.delete(s.localSessionId);
       },

@@ -14,6 +14,8 @@ export interface L2tpTunnelOptions {
   readonly logger: Logger;
   /** Sends one L2TP message as the payload of a UDP datagram to the server's port 1701. */
   readonly send: (datagram: Uint8Array) => void;
+  /** Optional gather send for data messages (header + PPP parts as one datagram, copied before returning). */
+  readonly sendParts?: (parts: readonly Uint8Array[]) => void;
   readonly hostName?: string;
   readonly vendorName?: string;
   readonly firmwareRevision?: number;

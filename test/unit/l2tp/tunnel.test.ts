@@ -126,6 +126,30 @@ describe('L2TP tunnel and session against a scripted LNS', () => {
     expect(t.lns.data.at(-1)!.ns).toBe(0);
   });
 
+  it('sends PPP frames given as parts exactly like whole frames, gathered by the transport when it can', async () => {
+    const whole = await established();
+    whole.lns.dataSequenced(LCP, 0);
+    whole.session.sendPpp(LCP);
+    const gathered: Uint8Array[][] = [];
+    const parts = await established({
+      sendParts: (p) => {
+        gathered.push(p.map((x) => x.slice()));
+        parts.lns.fromClient(Uint8Array.from(p.flatMap((x) => [...x])));
+      },
+    });
+    parts.lns.dataSequenced(LCP, 0);
+    expect(parts.session.sendPppParts([LCP.subarray(0, 4), LCP.subarray(4)])).toBe(true);
+    expect(gathered).toHaveLength(1);
+    expect(toHex(parts.lns.raw.at(-1)!)).toBe(toHex(whole.lns.raw.at(-1)!));
+    expect(parts.lns.data.at(-1)).toMatchObject({ ns: 0 });
+    expect(toHex(parts.lns.data.at(-1)!.payload)).toBe(toHex(LCP));
+    expect(parts.tunnel.counters).toMatchObject({ dataFramesOut: 1, dataBytesOut: LCP.length });
+    // Without a gather transport the parts are joined into one frame.
+    const plain = await established();
+    expect(plain.session.sendPppParts([LCP.subarray(0, 4), LCP.subarray(4)])).toBe(true);
+    expect(toHex(plain.lns.raw.at(-1)!)).toBe(toHex(plain.lns.raw.at(-1)!.slice(0, 6)) + toHex(LCP));
+  });
+
   it('resolves openSession() once the ICCN is acknowledged, keeping PPP frames that arrive before', async () => {
     const { lns, tunnel, clock } = setup();
     const opened = tunnel.open();
