@@ -75,6 +75,8 @@ export class Connection {
   private teardown: Promise<void> | null = null;
   /** True from `connected` on: later phase events (e.g. a PPP renegotiation) no longer change the state. */
   private established = false;
+  /** The carrier died (dead peer, socket error): nothing above it can say goodbye, so teardown does not try. */
+  private carrierLost = false;
   /** The first fatal error of a layer, once one happened; later ones are consequences. */
   private fatal: FerryError | null = null;
   private readonly fatalWaiters = new Set<(e: FerryError) => void>();
@@ -191,7 +193,10 @@ export class Connection {
       (late) => void late.close(),
     );
     const carrier = this.carrier;
-    carrier.onFailure((e) => this.layerFailed(e));
+    carrier.onFailure((e) => {
+      this.carrierLost = true;
+      this.layerFailed(e);
+    });
 
     this.begin('l2tp-tunnel');
     const tunnel = new L2tpTunnel({
@@ -346,9 +351,13 @@ export class Connection {
           this.log.warn(`teardown: ${what} failed`, { error: e });
         }
       };
-      await step('ppp', () => this.ppp?.close());
-      await step('l2tp session', () => this.session?.close());
-      await step('l2tp tunnel', () => this.tunnel?.close());
+      if (this.carrierLost) {
+        this.ppp?.abort();
+      } else {
+        await step('ppp', () => this.ppp?.close());
+        await step('l2tp session', () => this.session?.close());
+        await step('l2tp tunnel', () => this.tunnel?.close());
+      }
       this.tunnel?.dispose();
       await step('carrier', () => this.carrier?.close());
       if (this.networkApplied) await step('network', () => this.opts.network?.restore());

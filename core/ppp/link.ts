@@ -172,6 +172,17 @@ export class PppLink {
     return waiter;
   }
 
+  /** Stops at once without saying goodbye: for when the path to the server is already gone. */
+  abort(): void {
+    if (this.finalized) return;
+    const wasEstablished = this.established;
+    this.stopActivity();
+    this.pending?.reject(E.cancelled(this.phases.current ?? 'lcp'));
+    this.pending = null;
+    if (wasEstablished) this.events.emit('down', null);
+    this.finalize('closed');
+  }
+
   /** Sends one IPv4 packet; false (and counted) when the network layer is not open. */
   sendIp(packet: Uint8Array): boolean {
     if (this.st !== 'opened') {

@@ -19,6 +19,9 @@ import {
 } from './optionTable';
 import { CODE } from './protocol';
 
+/** A peer request arriving this long after ours, with nothing heard before, means ours was probably lost. */
+const FIRST_CONTACT_RESEND_AFTER_MS = 100;
+
 export * from './optionTable';
 
 const TIMER_STATES: ReadonlySet<NegotiationState> = new Set([
@@ -42,6 +45,10 @@ export class Negotiation {
   private peerAckedData: Uint8Array = new Uint8Array(0);
   private nakLoops = 0;
   private rnakLoops = 0;
+  /** Whether any packet of this protocol has arrived from the peer yet. */
+  private heardFromPeer = false;
+  /** When our current Configure-Request was last sent (clock ms). */
+  private requestSentAt = 0;
   private closingReason: FinishReason = 'closed';
   private terminateData: Uint8Array = new Uint8Array(0);
   private readonly cfg: NegotiationConfig;
@@ -155,9 +162,11 @@ export class Negotiation {
       this.log.debug(`${this.name}: packet before the lower layer is up, discarded`, { code: p.code });
       return;
     }
+    const firstContact = !this.heardFromPeer;
+    this.heardFromPeer = true;
     switch (p.code) {
       case CODE.CONFIGURE_REQUEST:
-        this.rcr(p);
+        this.rcr(p, firstContact);
         return;
       case CODE.CONFIGURE_ACK:
         this.rca(p);
@@ -181,7 +190,7 @@ export class Negotiation {
     }
   }
 
-  private rcr(p: ControlPacket): void {
+  private rcr(p: ControlPacket, firstContact = false): void {
     if (this.st === 'closing' || this.st === 'stopping') return;
     if (this.st === 'closed') {
       this.sta(p.id);
@@ -201,6 +210,16 @@ export class Negotiation {
       return;
     }
     if (prev === 'opened' || prev === 'stopped') this.scr(false);
+    // The peer's first packet is a request while ours is unanswered: ours most likely arrived before the peer was
+    // listening (xl2tpd starts pppd only after the ICCN). Repeat it now rather than after the restart timer; sent
+    // before our answer, so the peer is not yet Opened when the copy arrives and no renegotiation follows.
+    if (
+      firstContact &&
+      prev === 'req-sent' &&
+      this.awaitingReply &&
+      this.deps.clock.now() - this.requestSentAt >= FIRST_CONTACT_RESEND_AFTER_MS
+    )
+      this.scr(true);
     const options = parsed.value;
     const answer = answerRequest(options, this.table.judge(options), this.nakLoops < this.cfg.maxFailure);
     const acked = answer.code === CODE.CONFIGURE_ACK;
@@ -404,6 +423,7 @@ export class Negotiation {
       this.restartCount = this.cfg.maxConfigure;
     }
     this.sendPacket(CODE.CONFIGURE_REQUEST, this.reqId, this.lastRequest);
+    this.requestSentAt = this.deps.clock.now();
     this.awaitingReply = true;
     this.restartCount--;
     this.startTimer();

@@ -241,6 +241,31 @@ describe('an established session ends from the server side', () => {
     });
   }
 
+  it('a dead carrier fails the connection at once: no PPP or L2TP goodbyes into the void', async () => {
+    const w = await connectedWorld();
+    const sentBefore = w.lns.received().length;
+    const t0 = w.clock.now();
+    const failed = nextState(w.conn, (s) => s.kind === 'failed');
+    // The fake path still works, so any goodbye the client sent would show up at the server.
+    w.carrier.fail(
+      new FerryError({
+        phase: 'established',
+        code: 'dead-peer',
+        message: 'no DPD answer',
+        hint: 'reconnect',
+      }),
+    );
+    await w.clock.run(failed, 30_000);
+    expect(w.clock.now() - t0).toBeLessThan(500);
+    expect(
+      w.lns
+        .received()
+        .slice(sentBefore)
+        .filter((x) => /Terminate|CDN|StopCCN/.test(x)),
+    ).toEqual([]);
+    expect(w.clientClock.pending).toBe(0);
+  });
+
   it('a server that silently vanishes is detected by the L2TP keepalive (HELLO retry limit) in bounded time', async () => {
     const w = await connectedWorld();
     const t0 = w.clock.now();

@@ -164,6 +164,30 @@ describe('RFC 1661 automaton', () => {
     expect(h.fsm.state).toBe('ack-rcvd');
   });
 
+  it('repeats our request before answering when the peer speaks first long after we sent ours (peer started late)', () => {
+    const late = harness();
+    late.fsm.up();
+    late.fsm.open();
+    late.clock.advanceSync(700); // xl2tpd starts pppd only after the ICCN: our first request went nowhere
+    late.peer(CODE.CONFIGURE_REQUEST, 1, ok5);
+    expect(late.out.map((p) => [p.code, p.id])).toEqual([
+      [CODE.CONFIGURE_REQUEST, late.out[0]!.id],
+      [CODE.CONFIGURE_REQUEST, late.out[0]!.id],
+      [CODE.CONFIGURE_ACK, 1],
+    ]);
+    late.peer(CODE.CONFIGURE_ACK, late.out[0]!.id, late.out[0]!.data);
+    late.peer(CODE.CONFIGURE_ACK, late.out[0]!.id, late.out[0]!.data); // the copy's Ack is discarded
+    expect(late.fsm.state).toBe('opened');
+    expect(late.events.filter((e) => e === 'up')).toHaveLength(1);
+
+    const prompt = harness();
+    prompt.fsm.up();
+    prompt.fsm.open();
+    prompt.clock.advanceSync(5);
+    prompt.peer(CODE.CONFIGURE_REQUEST, 1, ok5);
+    expect(prompt.out.map((p) => p.code)).toEqual([CODE.CONFIGURE_REQUEST, CODE.CONFIGURE_ACK]);
+  });
+
   it('Naks the peer until Max-Failure, then Rejects (RFC 1661 §4.6)', () => {
     const h = harness({ maxFailure: 3 });
     h.fsm.up();
