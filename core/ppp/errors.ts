@@ -90,6 +90,16 @@ export function authMethodUnavailable(offered: readonly string[], allowed: reado
   );
 }
 
+/** The server proposed only EAP methods we refuse, we Nak'd, and it never started another method (SoftEther). */
+export function eapFallbackStalled(refused: readonly string[]): FerryError {
+  return pppError(
+    'auth',
+    'eap-fallback-stalled',
+    `the server asked for ${refused.join(', ')} (not supported), then never started another authentication method`,
+    "remove EAP from the profile's authentication methods so the server is asked for MS-CHAPv2 from the start",
+  );
+}
+
 export function phaseTimeout(phase: PppPhase | 'established', what: string): FerryError {
   const hints: Record<PppPhase | 'established', string> = {
     lcp: 'the server does not answer PPP link negotiation; check that the L2TP session reaches a PPP server',

@@ -40,6 +40,8 @@ export class PppLink {
   private auth: Authenticator | null = null;
   private authResult: AuthSuccess | null = null;
   private authStarted = false;
+  /** EAP methods the server proposed and we refused (kept across an LCP renegotiation, for the diagnosis). */
+  private readonly eapRefused = new Set<string>();
   private primitives: LegacyPrimitives | null;
   private ipHandler: ((packet: Uint8Array) => void) | null = null;
   private ipv6Handler: ((packet: Uint8Array) => void) | null = null;
@@ -497,8 +499,13 @@ export class PppLink {
     return this.st === 'closing' || this.st === 'failed' || this.st === 'closed';
   }
 
-  private fail(error: FerryError): void {
+  private fail(cause: FerryError): void {
     if (this.isTerminal()) return;
+    for (const m of this.auth?.refusedMethods?.() ?? []) this.eapRefused.add(m);
+    const error =
+      cause.phase === 'auth' && cause.code === 'timeout' && this.eapRefused.size > 0
+        ? E.eapFallbackStalled([...this.eapRefused])
+        : cause;
     this.log.warn(`PPP failed: ${error.describe()}`, { code: error.code, phase: error.phase });
     const wasEstablished = this.established;
     this.stopActivity();
@@ -539,6 +546,7 @@ export class PppLink {
   }
 
   private stopAuth(): void {
+    for (const m of this.auth?.refusedMethods?.() ?? []) this.eapRefused.add(m);
     this.auth?.stop();
     this.auth = null;
   }

@@ -62,8 +62,12 @@ export type UserAuthMethod = (typeof USER_AUTH_METHODS)[number];
 
 export const userAuthSchema = z.object({
   username: z.string().min(1, 'required').max(256),
-  /** Methods allowed, most preferred first (SPEC §3: MS-CHAPv2 default; PAP only when listed, and warned). */
-  methods: z.array(z.enum(USER_AUTH_METHODS)).min(1).max(4).default(['mschapv2', 'eap']),
+  /**
+   * Methods allowed, most preferred first (SPEC §3: MS-CHAPv2 by default; PAP only when listed, and warned).
+   * EAP is opt-in: SoftEther asks for EAP first but only implements EAP-TLS, and after our EAP-Nak it never
+   * starts MS-CHAPv2 (Proto_PPP.c keeps AuthProtocol = EAP), so allowing EAP by default would hang there.
+   */
+  methods: z.array(z.enum(USER_AUTH_METHODS)).min(1).max(4).default(['mschapv2']),
 });
 
 export const mfaSchema = z.discriminatedUnion('mode', [

@@ -260,6 +260,17 @@ describeLab('L2TP/IPsec tunnel against SoftEther', () => {
     expect(s.ring.snapshot().map(formatLogEntry).join('\n')).not.toContain('definitely-wrong');
   });
 
+  it('with EAP allowed, names the SoftEther EAP fallback stall instead of a bare timeout', async () => {
+    const profile = profileFor(info, ['mschapv2', 'eap']);
+    const conn = new Connection({
+      profile,
+      secrets: { password: info.users[0]!.password },
+      carrier: ipsecCarrier({ profile, psk: info.psk }),
+      timeouts: { authMs: 6000 },
+    });
+    await expect(conn.connect()).rejects.toMatchObject({ phase: 'auth', code: 'eap-fallback-stalled' });
+  });
+
   it('detects a server that vanishes while connected (DPD) and fails with dead-peer', async () => {
     const nft = (args: string[]) => run(['nft', ...args], { netns: SOFTETHER_NETNS });
     const s = session(info, ['mschapv2'], {

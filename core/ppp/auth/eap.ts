@@ -207,6 +207,10 @@ export class EapClient implements Authenticator {
     );
   }
 
+  refusedMethods(): readonly string[] {
+    return [...this.nakedTypes];
+  }
+
   nudge(): void {
     if (this.done) return;
     const finished =

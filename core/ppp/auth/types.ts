@@ -48,6 +48,8 @@ export interface Authenticator {
    * EAP takes it as success once the method finished (and, for EAP-MSCHAPv2, the server was verified).
    */
   nudge?(): void;
+  /** EAP: the methods the server proposed that we answered with a Nak (e.g. 'EAP-TLS'). */
+  refusedMethods?(): readonly string[];
   stop(): void;
 }
 

@@ -75,18 +75,26 @@ describe('bring-up against the fake LNS', () => {
     w.lns.stop();
   });
 
-  it('copes with SoftEther: EAP-TLS refused, LCP renegotiated to MS-CHAPv2, Magic-Number and Secondary-DNS rejected', async () => {
+  it('copes with SoftEther: EAP refused in LCP toward MS-CHAPv2 (the default), Magic-Number and Secondary-DNS rejected', async () => {
     const w = await world({ server: 'softether' });
     const out = await connected(w);
     expect(out.state.addresses).toMatchObject({ localIp: '192.168.30.10', peerIp: '192.168.30.1' });
     expect(out.state.addresses.dns).toEqual(['192.168.30.1']);
     expect(out.state.algorithms.pppAuth).toBe('mschapv2');
-    // The renegotiation shows in the timeline: a second LCP and auth after the EAP attempt.
     const ppp = w.conn.phases().filter((p) => ['lcp', 'auth'].includes(p.phase));
-    expect(ppp.map((p) => `${p.phase}:${p.result}`)).toEqual(['lcp:ok', 'auth:failed', 'lcp:ok', 'auth:ok']);
+    expect(ppp.map((p) => `${p.phase}:${p.result}`)).toEqual(['lcp:ok', 'auth:ok']);
+    expect(w.lns.received('ppp')).not.toContain('EAP Response');
+    expect(w.lns.sent('l2tp')[0]).toBe('SCCRP');
+    w.lns.stop();
+  });
+
+  it('with EAP allowed, SoftEther stalls after the EAP-TLS Nak: a typed error that says to remove EAP', async () => {
+    const w = await world({ server: 'softether', methods: ['mschapv2', 'eap'] });
+    const out = await w.connect();
+    expect(out.ok).toBe(false);
+    expect(!out.ok && out.error).toMatchObject({ phase: 'auth', code: 'eap-fallback-stalled' });
     expect(w.lns.received('ppp')).toContain('EAP Response');
     expect(w.lns.sent('ppp')).toContain('LCP Protocol-Reject');
-    expect(w.lns.sent('l2tp')[0]).toBe('SCCRP');
     w.lns.stop();
   });
 

@@ -68,9 +68,16 @@ export interface ServerProfile {
   readonly silent?: boolean;
   /** Open LCP but never start authentication. */
   readonly silentAuth?: boolean;
+  /**
+   * SoftEther 5.01 after an EAP-Nak: it renegotiates LCP to MS-CHAPv2 but never sends the challenge, because
+   * Proto_PPP.c only leaves AuthProtocol = EAP behind (set when EAP was accepted). Default true for SoftEther;
+   * false models a fixed server that really falls back.
+   */
+  readonly eapNakStalls?: boolean;
 }
 
 export class FakeServer {
+  private stalled = false;
   readonly sent: Array<{ protocol: number; code: number; data: Uint8Array }> = [];
   readonly got: Array<{ protocol: number; code: number }> = [];
   readonly ipReceived: Uint8Array[] = [];
@@ -239,7 +246,7 @@ export class FakeServer {
   }
 
   private beginAuth(): void {
-    if (this.p.silentAuth) return;
+    if (this.p.silentAuth || this.stalled) return;
     this.challenge = Uint8Array.from({ length: 16 }, (_, i) => (i * 37 + this.authIdx) & 0xff);
     this.chapId = this.nextId();
     if (this.authMethod === 'mschapv2' || this.authMethod === 'chap-md5') {
@@ -371,6 +378,7 @@ export class FakeServer {
         // Proto_PPP.c: Protocol-Reject the EAP packet, then renegotiate LCP offering MS-CHAPv2.
         this.send(PROTO.LCP, CODE.PROTOCOL_REJECT, this.nextId(), new Uint8Array([0xc2, 0x27, ...payload]));
         this.authIdx = this.p.authOrder.indexOf('mschapv2');
+        this.stalled = this.p.eapNakStalls ?? true;
         this.pendingRequests.delete('auth');
         this.lcpOpened = false;
         this.peerAcked = false;

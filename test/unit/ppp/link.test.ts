@@ -11,7 +11,8 @@ const LCP_REQ = (s: { wire: { log: Array<{ from: string; frame: Uint8Array }> } 
 
 describe('PppLink against a SoftEther-like server', () => {
   it('drops the rejected Magic-Number, follows EAP-TLS → Nak → LCP renegotiation → MS-CHAPv2, takes IPCP Naks', async () => {
-    const s = await session(softether());
+    // A server whose EAP-Nak fallback works; SoftEther 5.01's stalls (next test).
+    const s = await session(softether({ eapNakStalls: false }));
     const o = s.outcome();
     expect(o?.error).toBeUndefined();
     expect(o?.info).toEqual({
@@ -48,6 +49,15 @@ describe('PppLink against a SoftEther-like server', () => {
       'ipcp:start',
       'ipcp:end:true',
     ]);
+  });
+
+  it('SoftEther 5.01 after our EAP-Nak: renegotiates LCP but never challenges → eap-fallback-stalled with a hint', async () => {
+    const s = await session(softether(), { authTimeoutMs: 10_000 });
+    await s.run(11_000);
+    const e = s.outcome()?.error;
+    expect(e).toMatchObject({ phase: 'auth', code: 'eap-fallback-stalled' });
+    expect(e?.message).toContain('EAP-TLS');
+    expect(e?.hint).toContain('remove EAP');
   });
 
   it('with EAP forbidden, Naks EAP and gets MS-CHAPv2 next', async () => {

@@ -24,7 +24,8 @@ function lossy(seed: number, loss: number, dup: number) {
 
 describe('PppLink under loss and duplication', () => {
   const profiles = {
-    softether: softether(),
+    // A SoftEther whose EAP-Nak fallback works (5.01's stalls, see link.test.ts), to put the renegotiation under loss.
+    softether: softether({ eapNakStalls: false }),
     'pppd MS-CHAPv2': pppd(),
     'pppd PAP': pppd({ authOrder: ['pap'] }),
     'pppd EAP-MSCHAPv2': pppd({ authOrder: ['eap'], eapMethod: 'mschapv2' }),

@@ -17,7 +17,7 @@ describe('profile schema', () => {
     if (!r.ok) return;
     expect(r.value).toMatchObject({
       machineAuth: { method: 'psk' },
-      userAuth: { methods: ['mschapv2', 'eap'] },
+      userAuth: { methods: ['mschapv2'] },
       mfa: { mode: 'none' },
       routing: { mode: 'full' },
       mtu: 1400,
