@@ -37,7 +37,10 @@ const LABS: Record<string, { lab: LabServer; upOptions: Record<string, unknown> 
   strongswan: { lab: strongswanLab as LabServer, upOptions: {} },
 };
 
-export async function runConnectBench(server: 'softether' | 'strongswan', runs: number): Promise<ConnectBenchResult> {
+export async function runConnectBench(
+  server: 'softether' | 'strongswan',
+  runs: number,
+): Promise<ConnectBenchResult> {
   const { lab, upOptions } = LABS[server]!;
   await acquireLabLock();
   let info: LabInfo;
