@@ -6,8 +6,20 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['test/unit/**/*.test.ts'],
+          include: ['test/unit/**/*.test.ts', 'test/e2e/unit/**/*.test.ts'],
           testTimeout: 60_000,
+        },
+      },
+      {
+        test: {
+          name: 'e2e',
+          // The renderer in Debian's Chromium (playwright-core) behind the same FerryApi the preload exposes.
+          include: ['test/e2e/**/*.e2e.test.ts'],
+          globalSetup: ['test/e2e/globalSetup.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+          // Each file runs its own Chromium; two cores fit two at a time.
+          maxWorkers: 2,
         },
       },
       {

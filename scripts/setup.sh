@@ -12,7 +12,7 @@ APT_PACKAGES="
   softether-vpnserver softether-vpncmd
   qemu-system-x86 qemu-utils debootstrap e2fsprogs cpio zstd
   iperf3 tcpdump nftables iputils-ping
-  chromium
+  chromium openssl
   libsecret-1-dev gnome-keyring dbus dbus-x11
   python3 build-essential
 "
