@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../../../core/common/log';
 import { DEFAULT_RETRANSMIT, ReplyCache, RequestRunner } from '../../../core/ike/exchange';
 import type { IsakmpHeader } from '../../../core/ike/message';
-import { FakeClock } from './support/fakeClock';
+import { FakeClock } from '../../support/deterministic';
 
 const H = {} as IsakmpHeader;
 

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../../core/common/log';
 import { NattTransport } from '../../../core/ike/nattTransport';
-import { FakeClock } from './support/fakeClock';
+import { FakeClock } from '../../support/deterministic';
 import { FakeNetwork } from './support/fakeNetwork';
 
 const SERVER = '10.0.0.1';

@@ -1,6 +1,6 @@
 /** An in-memory UDP network on a FakeClock: sockets per host address, optional loss/duplication/injection. */
 import type { DatagramSocket, DatagramSocketFactory, UdpEndpoint } from '../../../../core/net/udp';
-import type { FakeClock } from './fakeClock';
+import type { FakeClock } from '../../../support/deterministic';
 
 export interface Datagram {
   readonly from: UdpEndpoint;

@@ -1,25 +1,17 @@
 /** Wires an IkeSa over a NattTransport on a FakeNetwork to a ScriptedResponder. */
 import { createLogger, RingBufferSink } from '../../../../core/common/log';
-import type { RandomSource } from '../../../../core/common/random';
 import { IkeSa, type IkeSaOptions } from '../../../../core/ike/ikeSa';
 import { NattTransport } from '../../../../core/ike/nattTransport';
-import { prng } from '../../../support/fuzz';
-import { FakeClock } from './fakeClock';
+import { FakeClock, seededRandom } from '../../../support/deterministic';
 import { FakeNetwork } from './fakeNetwork';
+
+export { seededRandom };
+
 import { type ResponderOptions, ScriptedResponder } from './responder';
 
 export const PSK = new TextEncoder().encode('unit-test-psk-6d1f');
 export const CLIENT = '10.0.0.2';
 export const SERVER = '10.0.0.1';
-
-export function seededRandom(seed: number): RandomSource {
-  const r = prng(seed);
-  return (n) => {
-    const b = new Uint8Array(n);
-    for (let i = 0; i < n; i++) b[i] = Math.floor(r() * 256);
-    return b;
-  };
-}
 
 export interface Harness {
   readonly clock: FakeClock;

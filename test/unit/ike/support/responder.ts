@@ -32,7 +32,7 @@ import type { SaPayload } from '../../../../core/ike/payloads/sa';
 import { type ParsedPhase1Transform, parsePhase1Transform } from '../../../../core/ike/proposals';
 import { NATT_VENDOR_IDS, type NattVariant } from '../../../../core/ike/vendorIds';
 import type { DatagramSocket, UdpEndpoint } from '../../../../core/net/udp';
-import type { FakeClock } from './fakeClock';
+import type { FakeClock } from '../../../support/deterministic';
 import type { FakeNetwork } from './fakeNetwork';
 
 export type BadMm5Behaviour = 'silent' | 'notify-plain' | 'notify-encrypted' | 'answer-anyway';
