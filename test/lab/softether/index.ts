@@ -298,3 +298,5 @@ export async function restartServer(): Promise<{ pid: number; stopMs: number; st
 
 /** The recorded vpnserver PID if that process is alive and ours (tests use it to simulate a crash). */
 export const serverPid = (): number | null => ourServerPid();
+
+export { BACKEND_HOST, type BackendHost, startBackendHost, stopBackendHost } from './backend';

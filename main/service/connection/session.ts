@@ -1,0 +1,359 @@
+/**
+ * One profile's connection over time: an attempt is secrets → server address → helper session → Connection
+ * (carrier, L2TP, PPP, routes, DNS) with the TUN pumping; after a loss it reconnects with backoff while the
+ * state keeps showing why (SPEC §1.7), until it is up again, gives up, or the user disconnects.
+ */
+import type { MfaPrompt } from '../../../core/api/ipc';
+import type { Clock, TimerHandle } from '../../../core/common/clock';
+import { FerryError, isFerryError } from '../../../core/common/errors';
+import type { Logger, RingBufferSink } from '../../../core/common/log';
+import type { RandomSource } from '../../../core/common/random';
+import type { CarrierFactory } from '../../../core/connection/carrier';
+import { Connection, type ConnectionOptions } from '../../../core/connection/connection';
+import type { ConnectionState } from '../../../core/connection/state';
+import type { PhaseEntry } from '../../../core/connection/timeline';
+import type { Profile } from '../../../core/profile/schema';
+import type { SecretKind, SecretStore } from '../secrets/types';
+import { SECRET_LABELS, secretError } from '../secrets/types';
+import { type BackoffPolicy, backoffDelay, isRetryable } from './backoff';
+import type { NetworkHost, NetworkSession } from './networkHost';
+
+/** Builds the carrier for one attempt (default: ipsecCarrier with the already resolved address). */
+export type CarrierFor = (profile: Profile, psk: string, serverAddress: string) => CarrierFactory;
+
+/** How a session asks for a second factor. */
+export interface MfaBroker {
+  /** A one-time code for `otp-append`; null when none comes (cancelled, expired, no terminal). */
+  otp(profileId: string, retry: boolean): Promise<string | null>;
+  /** Push approval pending (`push` mode, during PPP authentication) or over (null). */
+  push(profileId: string, prompt: Extract<MfaPrompt, { kind: 'push' }> | null): void;
+  /** Drops this profile's pending code request (the user disconnected meanwhile). */
+  cancel(profileId: string): void;
+}
+
+export interface SessionDeps {
+  readonly profile: Profile;
+  readonly secrets: SecretStore;
+  readonly network: NetworkHost | null;
+  readonly carrier: CarrierFor;
+  readonly resolve: (host: string) => Promise<string>;
+  readonly logger: Logger;
+  readonly ring: RingBufferSink;
+  readonly clock: Clock;
+  readonly random: RandomSource;
+  readonly backoff: BackoffPolicy;
+  readonly mfa: MfaBroker;
+  readonly timeouts?: ConnectionOptions['timeouts'];
+  readonly pppPrimitives?: ConnectionOptions['pppPrimitives'];
+  /** Whether the server rejected the last one-time code for this profile (kept across sessions by the manager). */
+  readonly otpRejected: { get(): boolean; set(rejected: boolean): void };
+  /** Something in the view changed. */
+  readonly changed: () => void;
+}
+
+type Connected = Extract<ConnectionState, { kind: 'connected' }>;
+
+export class ProfileSession {
+  private st: ConnectionState = { kind: 'idle' };
+  private timeline: PhaseEntry[] = [];
+  private conn: Connection | null = null;
+  private net: NetworkSession | null = null;
+  private pending: { attempt: number; dueAt: number; timer: TimerHandle } | null = null;
+  private stopped = false;
+  /** Between a loss and the next attempt: the old connection's own state changes are no longer news. */
+  private losing = false;
+  private resolveEnded!: (s: ConnectionState) => void;
+  /** Settles once the session is over: disconnected, or failed with no reconnect pending. */
+  readonly ended: Promise<ConnectionState>;
+  private readonly log: Logger;
+
+  constructor(private readonly deps: SessionDeps) {
+    this.log = deps.logger.child('session');
+    this.ended = new Promise((r) => {
+      this.resolveEnded = r;
+    });
+  }
+
+  get profile(): Profile {
+    return this.deps.profile;
+  }
+  get state(): ConnectionState {
+    return this.st;
+  }
+  get phases(): PhaseEntry[] {
+    return this.timeline;
+  }
+  get connection(): Connection | null {
+    return this.conn;
+  }
+  get network(): NetworkSession | null {
+    return this.net;
+  }
+  get reconnect(): { attempt: number; inMs: number } | null {
+    const p = this.pending;
+    return p ? { attempt: p.attempt, inMs: Math.max(0, Math.round(p.dueAt - this.deps.clock.now())) } : null;
+  }
+  /** Still doing something (connecting, connected, waiting to reconnect). */
+  get active(): boolean {
+    return (
+      !this.stopped &&
+      (this.pending !== null || ['connecting', 'connected', 'disconnecting'].includes(this.st.kind))
+    );
+  }
+
+  /** The first attempt; resolves when connected, rejects with the FerryError that stopped it. */
+  async start(otp?: string): Promise<Connected> {
+    const r = await this.attempt(otp);
+    if (r.ok) return r.state;
+    this.finish();
+    throw r.error;
+  }
+
+  /** User disconnect: cancels a pending reconnect or a bring-up, tears down, restores the network. */
+  async stop(): Promise<void> {
+    if (this.stopped) {
+      await this.ended;
+      return;
+    }
+    this.stopped = true;
+    this.cancelPending();
+    this.deps.mfa.cancel(this.deps.profile.id);
+    const conn = this.conn;
+    if (conn) await conn.disconnect();
+    await this.net?.close();
+    this.net = null;
+    this.setState({ kind: 'disconnected', reason: 'user' });
+    this.finish();
+  }
+
+  private async attempt(
+    otp?: string,
+  ): Promise<{ ok: true; state: Connected } | { ok: false; error: FerryError }> {
+    const { profile } = this.deps;
+    this.timeline = [];
+    this.conn = null;
+    this.losing = false;
+    this.setState({ kind: 'connecting', phase: 'ike-phase1' });
+    let conn: Connection | null = null;
+    let usedOtp = false;
+    try {
+      const psk = await this.secret('psk');
+      const password = await this.secret('password');
+      let code = otp;
+      if (profile.mfa.mode === 'otp-append' && code === undefined) {
+        code = (await this.deps.mfa.otp(profile.id, this.deps.otpRejected.get())) ?? undefined;
+        if (this.stopped) throw cancelled();
+        if (code === undefined)
+          throw new FerryError({
+            phase: 'auth',
+            code: 'otp-missing',
+            message: 'this profile needs a one-time code and none was given',
+            hint: 'enter the current code from your authenticator',
+          });
+      }
+      if (code !== undefined) this.deps.logger.redactor.addSecret(code);
+      usedOtp = code !== undefined;
+      if (profile.mfa.mode === 'otp-prompt')
+        throw new FerryError({
+          phase: 'profile',
+          code: 'mfa-unsupported',
+          message: 'MFA mode "otp-prompt" (a second prompt after the password) is not supported yet',
+          hint: 'use "otp-append" if the server accepts the code appended to the password',
+        });
+      const server = await this.resolveServer();
+      if (this.stopped) throw cancelled();
+      this.net = this.deps.network
+        ? await this.deps.network.open({ profile, serverAddress: server, logger: this.deps.logger })
+        : null;
+      if (this.stopped) throw cancelled();
+      conn = new Connection({
+        profile,
+        secrets: { password, ...(code !== undefined ? { otp: code } : {}) },
+        carrier: this.deps.carrier(profile, psk, server),
+        ...(this.net ? { network: this.net.configurator } : {}),
+        clock: this.deps.clock,
+        random: this.deps.random,
+        logger: this.deps.logger,
+        ...(this.deps.timeouts ? { timeouts: this.deps.timeouts } : {}),
+        ...(this.deps.pppPrimitives ? { pppPrimitives: this.deps.pppPrimitives } : {}),
+      });
+      this.conn = conn;
+      this.net?.bind(conn);
+      this.watch(conn);
+      const up = await conn.connect();
+      if (usedOtp) this.deps.otpRejected.set(false);
+      this.net?.onLost((e) => void this.lost(e, true));
+      return { ok: true, state: up };
+    } catch (e) {
+      const error = isFerryError(e) ? e : internal(e);
+      if (usedOtp) this.deps.otpRejected.set(error.phase === 'auth' && error.code === 'auth-failed');
+      await this.net?.close();
+      this.net = null;
+      if (this.stopped) return { ok: false, error: cancelled() };
+      if (conn?.state.kind !== 'failed') this.setState(failedState(error));
+      return { ok: false, error };
+    }
+  }
+
+  private watch(conn: Connection): void {
+    conn.events.on('phase', (t) => {
+      if (this.conn !== conn) return;
+      this.timeline = t;
+      this.pushPrompt(t);
+      this.deps.changed();
+    });
+    conn.events.on('state', (s) => {
+      if (this.conn !== conn || this.losing) return;
+      if (s.kind === 'failed' && s.phase === 'established') {
+        void this.lost(
+          new FerryError({ phase: s.phase, code: s.code, message: s.message, hint: s.hint }),
+          false,
+        );
+        return;
+      }
+      // A user disconnect settles the state itself, after the network side is closed too.
+      if (s.kind === 'disconnected' && this.stopped) return;
+      this.setState(s);
+    });
+  }
+
+  /** SPEC §3 push MFA: tell the UI while PPP authentication waits for the approval. */
+  private pushPrompt(t: readonly PhaseEntry[]): void {
+    const mfa = this.deps.profile.mfa;
+    if (mfa.mode !== 'push') return;
+    const auth = t.find((p) => p.phase === 'auth');
+    const id = this.deps.profile.id;
+    if (auth?.result === 'running')
+      this.deps.mfa.push(id, {
+        id: `push-${id}`,
+        profileId: id,
+        kind: 'push',
+        expiresInSeconds: mfa.timeoutSeconds,
+      });
+    else if (auth) this.deps.mfa.push(id, null);
+  }
+
+  /** After connect: the connection (or the OS side) failed. Tear down, then reconnect or give up. */
+  private async lost(error: FerryError, fromNetwork: boolean): Promise<void> {
+    if (this.stopped || this.pending || this.losing) return;
+    this.losing = true;
+    const conn = this.conn;
+    this.log.warn('connection lost', { error, fromNetwork });
+    this.setState(failedState(error.phase === 'established' ? error : asEstablished(error)));
+    if (fromNetwork && conn) await conn.disconnect();
+    await this.net?.close();
+    this.net = null;
+    if (this.stopped) return;
+    this.schedule(1, error);
+  }
+
+  private schedule(attempt: number, error: FerryError): void {
+    const { backoff, profile, clock } = this.deps;
+    if (!profile.autoReconnect || attempt > backoff.maxAttempts || !isRetryable(error)) {
+      this.log.info('not reconnecting', { attempt, autoReconnect: profile.autoReconnect, code: error.code });
+      this.finish();
+      return;
+    }
+    const delay = backoffDelay(attempt, backoff, this.deps.random);
+    const timer = clock.setTimeout(() => void this.retry(attempt), delay);
+    this.pending = { attempt, dueAt: clock.now() + delay, timer };
+    this.log.info('reconnect scheduled', { attempt, delayMs: delay });
+    this.deps.changed();
+  }
+
+  private async retry(attempt: number): Promise<void> {
+    this.pending = null;
+    if (this.stopped) return;
+    this.log.info('reconnecting', { attempt });
+    const r = await this.attempt();
+    if (r.ok || this.stopped) return;
+    this.schedule(attempt + 1, r.error);
+  }
+
+  private cancelPending(): void {
+    if (this.pending) this.deps.clock.clearTimeout(this.pending.timer);
+    this.pending = null;
+  }
+
+  private async secret(kind: SecretKind): Promise<string> {
+    const { profile, secrets } = this.deps;
+    if (kind === 'psk' && profile.machineAuth.method !== 'psk')
+      throw new FerryError({
+        phase: 'profile',
+        code: 'certificate-unsupported',
+        message: 'certificate machine authentication is not supported yet',
+        hint: 'use a pre-shared key for this profile',
+      });
+    const r = await secrets.get(profile.id, kind);
+    if (r.status === 'found') return r.value;
+    const what = SECRET_LABELS[kind];
+    if (r.status === 'unavailable')
+      throw secretError(
+        'secrets-unavailable',
+        `cannot read the ${what} (${secrets.label}): ${r.reason}`,
+        'unlock the OS keyring, or supply the secret another way',
+      );
+    throw secretError(
+      r.mayBeLocked ? 'secret-missing-or-locked' : 'secret-missing',
+      `no ${what} stored for profile "${profile.id}" (${secrets.label})`,
+      r.mayBeLocked
+        ? `store the ${what} for this profile, or unlock the OS keyring`
+        : `enter the ${what} for this profile`,
+    );
+  }
+
+  private async resolveServer(): Promise<string> {
+    const host = this.deps.profile.server;
+    try {
+      return await this.deps.resolve(host);
+    } catch (e) {
+      throw new FerryError({
+        phase: 'ike-phase1',
+        code: 'server-not-found',
+        message: `cannot resolve ${host}: ${e instanceof Error ? e.message : String(e)}`,
+        hint: 'check the server name and your DNS / network connection',
+        cause: e,
+      });
+    }
+  }
+
+  private setState(s: ConnectionState): void {
+    this.st = s;
+    this.deps.changed();
+  }
+
+  private finish(): void {
+    this.stopped = true;
+    this.cancelPending();
+    this.deps.mfa.push(this.deps.profile.id, null);
+    this.deps.changed();
+    this.resolveEnded(this.st);
+  }
+}
+
+function failedState(e: FerryError): ConnectionState {
+  return { kind: 'failed', phase: e.phase, code: e.code, message: e.message, hint: e.hint };
+}
+
+function asEstablished(e: FerryError): FerryError {
+  return new FerryError({ phase: 'established', code: e.code, message: e.message, hint: e.hint });
+}
+
+function cancelled(): FerryError {
+  return new FerryError({
+    phase: 'teardown',
+    code: 'cancelled',
+    message: 'connect cancelled',
+    hint: 'the connection was cancelled by the user',
+  });
+}
+
+function internal(e: unknown): FerryError {
+  return new FerryError({
+    phase: 'established',
+    code: 'internal',
+    message: `unexpected error: ${e instanceof Error ? e.message : String(e)}`,
+    hint: 'this is a bug in Ferry — export diagnostics and report it',
+    cause: e,
+  });
+}
