@@ -20,7 +20,11 @@ export function labUnavailableReason(): string | null {
  * outside CI the suite is skipped and says loudly why.
  */
 export function describeLab(name: string, fn: () => void): void {
-  const reason = labUnavailableReason();
+  describeRequiring(name, labUnavailableReason(), fn);
+}
+
+/** describe() that needs something the machine may lack (`reason` says what, null when present); CI fails. */
+export function describeRequiring(name: string, reason: string | null, fn: () => void): void {
   if (reason === null) {
     describe(name, fn);
     return;
@@ -31,6 +35,6 @@ export function describeLab(name: string, fn: () => void): void {
     });
     return;
   }
-  console.warn(`\n*** SKIPPING lab suite "${name}": ${reason} ***\n`);
+  console.warn(`\n*** SKIPPING suite "${name}": ${reason} ***\n`);
   describe.skip(name, fn);
 }

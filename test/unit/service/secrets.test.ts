@@ -14,6 +14,7 @@ import { EnvSecretStore } from '../../../main/service/secrets/env';
 import { type KeytarApi, KeytarSecretStore } from '../../../main/service/secrets/keytar';
 import { MemorySecretStore } from '../../../main/service/secrets/memory';
 import { parseSecretAccount, secretAccount } from '../../../main/service/secrets/types';
+import { describeRequiring } from '../../support/env';
 
 function fakeKeytar(opts: { locked?: boolean; broken?: string } = {}) {
   const entries = new Map<string, string>();
@@ -141,63 +142,69 @@ const keyringTools = ['/usr/bin/dbus-run-session', '/usr/bin/gnome-keyring-daemo
   existsSync(p),
 );
 
-describe.skipIf(!keyringTools)('keytar against a real gnome-keyring (private D-Bus session)', () => {
-  it('stores, finds, lists and deletes a secret; unreachable without a session bus', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'ferry-keytar-'));
-    try {
-      const script = join(dir, 'probe.mts');
-      const store = JSON.stringify(join(process.cwd(), 'main/service/secrets/keytar.ts'));
-      writeFileSync(
-        script,
-        `import { KeytarSecretStore } from ${store};
+describeRequiring(
+  'keytar against a real gnome-keyring (private D-Bus session)',
+  keyringTools
+    ? null
+    : 'dbus-run-session or gnome-keyring-daemon is missing (scripts/setup.sh installs them)',
+  () => {
+    it('stores, finds, lists and deletes a secret; unreachable without a session bus', () => {
+      const dir = mkdtempSync(join(tmpdir(), 'ferry-keytar-'));
+      try {
+        const script = join(dir, 'probe.mts');
+        const store = JSON.stringify(join(process.cwd(), 'main/service/secrets/keytar.ts'));
+        writeFileSync(
+          script,
+          `import { KeytarSecretStore } from ${store};
 const s = new KeytarSecretStore(undefined, 'ferry-unit-test');
 const out = [await s.get('p1', 'psk')];
 await s.set('p1', 'psk', 'real-keyring-secret');
 out.push(await s.get('p1', 'psk'), [...(await s.has('p1'))], await s.delete('p1', 'psk'), await s.get('p1', 'psk'));
 console.log('RESULT ' + JSON.stringify(out));`,
-      );
-      const node = `${JSON.stringify(process.execPath)} --import tsx ${JSON.stringify(script)}`;
-      const r = spawnSync(
-        'dbus-run-session',
-        [
-          '--',
-          'sh',
-          '-c',
-          `printf unlock | gnome-keyring-daemon --unlock --components=secrets >/dev/null 2>&1; ${node}`,
-        ],
-        {
-          cwd: process.cwd(),
-          encoding: 'utf8',
-          timeout: 60_000,
-          env: { ...process.env, HOME: dir, XDG_DATA_HOME: dir },
-        },
-      );
-      const line = r.stdout.split('\n').find((l) => l.startsWith('RESULT '));
-      expect(line, r.stderr).toBeDefined();
-      expect(JSON.parse(line!.slice(7))).toEqual([
-        { status: 'missing', mayBeLocked: true },
-        { status: 'found', value: 'real-keyring-secret' },
-        ['psk'],
-        true,
-        { status: 'missing', mayBeLocked: true },
-      ]);
-      // Without any session bus keytar cannot reach a keyring: reported as unavailable, never thrown.
-      const env: NodeJS.ProcessEnv = { ...process.env, HOME: dir };
-      delete env.DBUS_SESSION_BUS_ADDRESS;
-      const noBus = execFileSync(
-        process.execPath,
-        [
-          '--import',
-          'tsx',
-          '--input-type=module',
-          '-e',
-          `import { KeytarSecretStore } from ${store}; console.log(JSON.stringify(await new KeytarSecretStore(undefined, 'x').get('p', 'psk')));`,
-        ],
-        { cwd: process.cwd(), encoding: 'utf8', env, timeout: 30_000 },
-      );
-      expect(JSON.parse(noBus)).toMatchObject({ status: 'unavailable' });
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  });
-});
+        );
+        const node = `${JSON.stringify(process.execPath)} --import tsx ${JSON.stringify(script)}`;
+        const r = spawnSync(
+          'dbus-run-session',
+          [
+            '--',
+            'sh',
+            '-c',
+            `printf unlock | gnome-keyring-daemon --unlock --components=secrets >/dev/null 2>&1; ${node}`,
+          ],
+          {
+            cwd: process.cwd(),
+            encoding: 'utf8',
+            timeout: 60_000,
+            env: { ...process.env, HOME: dir, XDG_DATA_HOME: dir },
+          },
+        );
+        const line = r.stdout.split('\n').find((l) => l.startsWith('RESULT '));
+        expect(line, r.stderr).toBeDefined();
+        expect(JSON.parse(line!.slice(7))).toEqual([
+          { status: 'missing', mayBeLocked: true },
+          { status: 'found', value: 'real-keyring-secret' },
+          ['psk'],
+          true,
+          { status: 'missing', mayBeLocked: true },
+        ]);
+        // Without any session bus keytar cannot reach a keyring: reported as unavailable, never thrown.
+        const env: NodeJS.ProcessEnv = { ...process.env, HOME: dir };
+        delete env.DBUS_SESSION_BUS_ADDRESS;
+        const noBus = execFileSync(
+          process.execPath,
+          [
+            '--import',
+            'tsx',
+            '--input-type=module',
+            '-e',
+            `import { KeytarSecretStore } from ${store}; console.log(JSON.stringify(await new KeytarSecretStore(undefined, 'x').get('p', 'psk')));`,
+          ],
+          { cwd: process.cwd(), encoding: 'utf8', env, timeout: 30_000 },
+        );
+        expect(JSON.parse(noBus)).toMatchObject({ status: 'unavailable' });
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+  },
+);

@@ -237,6 +237,9 @@ describe('the informational handler under a stream of hostile messages', () => {
     expect(acks.every((a) => a === 0x5151 || a === 77)).toBe(true);
     const rejected = Object.values(info.counters.rejected).reduce((a, b) => a + b, 0);
     expect(info.counters.rejected.internal).toBe(0);
-    expect(rejected).toBeGreaterThan(n / 2);
+    // About half the stream is routed elsewhere (Quick Mode, phase 1) by exchange type; of what reached the
+    // handler, only authentic replays (intact hash) may be acted on.
+    expect(info.counters.received).toBeGreaterThan(n / 4);
+    expect(rejected).toBeGreaterThan(info.counters.received * 0.9);
   });
 });
