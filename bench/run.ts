@@ -3,13 +3,15 @@
  *  1. data plane through the whole client stack (ESP + L2TP + PPP, 1400-byte packets) vs raw AES-256-GCM;
  *  2. ESP seal/open per transform;
  *  3. TUN device read/write from Node (root);
- *  4. connect latency per phase against the lab servers (root; takes the lab lock; builds the VM image if needed).
- * `npm run bench -- quick` skips 3 and 4.
+ *  4. connect latency per phase against the lab servers (root; takes the lab lock; builds the VM image if needed);
+ *  5. real traffic via `ferry connect` in a client netns: connect → first ping, iperf3 tunnel vs plain, idle RSS.
+ * `npm run bench -- quick` skips 3, 4 and 5.
  */
 import { type ConnectBenchResult, formatConnect, runConnectBench } from './connect';
 import { DATA_PLANE_TRANSFORMS, formatRate, runDataPlane } from './dataplane';
 import { runEspBench } from './esp';
 import { runTunBench } from './tun';
+import { formatTunnel, runTunnelBench } from './tunnel';
 
 const quick = process.argv.includes('quick');
 const isRoot = process.getuid?.() === 0;
@@ -55,4 +57,8 @@ if (quick) {
   console.log(
     'client CPU per connect is what Ferry itself spends; the rest of the total is the server (SoftEther: SecureNAT DHCP in IPCP; strongSwan: an emulated VM).',
   );
+
+  section('Real traffic: ferry connect + helper + TUN from a client namespace');
+  for (const server of ['softether', 'strongswan'] as const)
+    console.log(formatTunnel(await runTunnelBench(server)));
 }

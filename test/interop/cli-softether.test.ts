@@ -5,11 +5,18 @@
  * link; routes, rules, nft ruleset and resolv.conf as the profile says while up and byte-for-byte as before after
  * `ferry disconnect` and after `kill -9`; `ferry status|diag --json`; exit codes per failure class.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
-import { ClientNamespace, iperf3, ping, UNPRIVILEGED, withCpu } from '../lab/clientNamespace';
+import {
+  ClientNamespace,
+  type ConnectedStatus,
+  connectPhasesMs,
+  iperf3,
+  ping,
+  UNPRIVILEGED,
+  withCpu,
+} from '../lab/clientNamespace';
 import { BACKEND_HOST, type SoftEtherInfo, softetherLab, startBackendHost } from '../lab/softether';
 import { pidAlive, waitFor } from '../lab/sys';
 import { describeLab } from '../support/env';
@@ -20,12 +27,6 @@ const measured: Record<string, unknown> = {};
 let info: SoftEtherInfo;
 let baseline: Record<string, string>;
 
-function profileFile(name: string, profile: Record<string, unknown>): string {
-  const path = join(ns.dir, `${name}.ferry.json`);
-  writeFileSync(path, `${JSON.stringify({ format: 'ferry-profile', version: 1, profile }, null, 2)}\n`);
-  return path;
-}
-
 const base = () => ({
   name: 'SoftEther lab',
   server: info.serverAddress,
@@ -33,42 +34,6 @@ const base = () => ({
   dns: { useServerDns: true, searchDomains: ['vpn.lab.invalid'] },
 });
 const secrets = () => ({ FERRY_PSK: info.psk, FERRY_PASSWORD: info.users[0]!.password });
-
-async function backToBaseline(timeoutMs = 5000): Promise<number> {
-  const t0 = performance.now();
-  await waitFor(
-    'the client namespace back to its baseline',
-    async () => JSON.stringify(await ns.snapshot()) === JSON.stringify(baseline),
-    timeoutMs,
-    10,
-  ).catch(async (e: unknown) => {
-    expect(await ns.snapshot()).toEqual(baseline);
-    throw e;
-  });
-  return Math.round(performance.now() - t0);
-}
-
-interface Status {
-  connection: {
-    state: { kind: string };
-    phases: { phase: string; result: string; durationMs: number }[];
-    counters: {
-      ip: { packetsIn: number; packetsOut: number; bytesIn: number; bytesOut: number };
-      carrier: { esp: { in: { packets: number }; out: { packets: number } } };
-    };
-    routes: string[];
-    dns: string[];
-  };
-  algorithms: { ike: string; esp: string; natT: string; pppAuth: string };
-  addresses: { localIp: string; peerIp: string };
-  network: { tunName: string; killSwitch: boolean; dnsMethod: string };
-}
-
-/** Connect time as the phases saw it: from the start of IKE to the end of the DNS phase. */
-function phaseTotal(s: Status): number {
-  const last = s.connection.phases.at(-1) as unknown as { startMs: number; durationMs: number };
-  return Math.round(last.startMs + last.durationMs);
-}
 
 describeLab('ferry CLI against SoftEther (client namespace, real helper, TUN, ping, iperf3)', () => {
   beforeAll(async () => {
@@ -96,14 +61,14 @@ describeLab('ferry CLI against SoftEther (client namespace, real helper, TUN, pi
   });
 
   it('split tunnel: up through the CLI, ping and iperf3 through the TUN, status and diag, clean disconnect', async () => {
-    const file = profileFile('se-split', {
+    const file = ns.writeProfile('se-split', {
       ...base(),
       id: 'se-split',
       routing: { mode: 'split', subnets: [BACKEND_HOST.subnet] },
     });
     const t0 = performance.now();
     const c = ns.connect([file], secrets());
-    const up = (await c.waitFor('connected')) as unknown as Status;
+    const up = (await c.waitFor('connected')) as unknown as ConnectedStatus;
     const wallMs = Math.round(performance.now() - t0);
     expect(up.connection.state.kind).toBe('connected');
     const tun = up.network.tunName;
@@ -136,7 +101,7 @@ describeLab('ferry CLI against SoftEther (client namespace, real helper, TUN, pi
 
     const st = await ns.ferry(['status', '--json']);
     expect(st.code).toBe(0);
-    const status = JSON.parse(st.stdout) as Status;
+    const status = JSON.parse(st.stdout) as ConnectedStatus;
     expect(status.connection.phases.map((x) => `${x.phase}:${x.result}`)).toEqual(
       ['ike-phase1', 'quick-mode', 'l2tp-tunnel', 'l2tp-session', 'lcp', 'auth', 'ipcp', 'routes', 'dns'].map(
         (x) => `${x}:ok`,
@@ -176,12 +141,12 @@ describeLab('ferry CLI against SoftEther (client namespace, real helper, TUN, pi
     expect(down.code).toBe(0);
     expect(await c.exited).toBe(0);
     const restoredMs = Math.round(performance.now() - t1);
-    await backToBaseline();
+    await ns.backToBaseline(baseline);
     const logs = `${c.stdout()}${c.stderr()}`;
     for (const secret of [info.psk, info.users[0]!.password]) expect(logs).not.toContain(secret);
     measured.split = {
       connectWallMs: wallMs,
-      connectPhasesMs: phaseTotal(status),
+      connectPhasesMs: connectPhasesMs(status),
       phasesMs: Object.fromEntries(status.connection.phases.map((x) => [x.phase, Math.round(x.durationMs)])),
       ping: { loss: p.loss, avgMs: p.avgMs, untilFirstReplyMs: p.warmupMs },
       iperf3ThroughTunnelMbps: { clientToServer: through, serverToClient: reverse },
@@ -191,14 +156,14 @@ describeLab('ferry CLI against SoftEther (client namespace, real helper, TUN, pi
   });
 
   it('as an unprivileged user (nobody): the helper passes the TUN descriptor, the tunnel works, disconnect restores', async () => {
-    const file = profileFile('se-user', {
+    const file = ns.writeProfile('se-user', {
       ...base(),
       id: 'se-user',
       routing: { mode: 'split', subnets: [BACKEND_HOST.subnet] },
     });
     const as = { uid: UNPRIVILEGED };
     const c = ns.connect([file], secrets(), as);
-    const up = (await c.waitFor('connected')) as unknown as Status;
+    const up = (await c.waitFor('connected')) as unknown as ConnectedStatus;
     expect(up.connection.state.kind).toBe('connected');
     // /dev/net/tun is 0600 here: attaching by name cannot work for nobody; the descriptor came over the socket.
     expect(readFileSync(ns.logFile(UNPRIVILEGED), 'utf8')).toMatch(
@@ -211,11 +176,11 @@ describeLab('ferry CLI against SoftEther (client namespace, real helper, TUN, pi
     expect((await ns.ferry(['status'])).code).toBe(5);
     expect((await ns.ferry(['disconnect'], {}, as)).code).toBe(0);
     expect(await c.exited).toBe(0);
-    await backToBaseline();
+    await ns.backToBaseline(baseline);
   });
 
   it('full tunnel with kill switch: default through the TUN, server route via the original path; kill -9 restores', async () => {
-    const file = profileFile('se-full', {
+    const file = ns.writeProfile('se-full', {
       ...base(),
       id: 'se-full',
       routing: { mode: 'full' },
@@ -223,7 +188,7 @@ describeLab('ferry CLI against SoftEther (client namespace, real helper, TUN, pi
     });
     const t0 = performance.now();
     const c = ns.connect([file], secrets());
-    const up = (await c.waitFor('connected')) as unknown as Status;
+    const up = (await c.waitFor('connected')) as unknown as ConnectedStatus;
     const wallMs = Math.round(performance.now() - t0);
     const tun = up.network.tunName;
     const now = await ns.snapshot();
@@ -252,10 +217,10 @@ describeLab('ferry CLI against SoftEther (client namespace, real helper, TUN, pi
     const t1 = performance.now();
     process.kill(c.pid, 'SIGKILL');
     expect(await c.exited).toBeNull();
-    const restoredMs = await backToBaseline();
+    const restoredMs = await ns.backToBaseline(baseline);
     measured.full = {
       connectWallMs: wallMs,
-      connectPhasesMs: phaseTotal(up),
+      connectPhasesMs: connectPhasesMs(up),
       ping: { loss: p.loss, avgMs: p.avgMs, untilFirstReplyMs: p.warmupMs },
       iperf3ThroughTunnelMbps: through,
       cpuDuringIperf3: cpu,
@@ -268,17 +233,17 @@ describeLab('ferry CLI against SoftEther (client namespace, real helper, TUN, pi
   });
 
   it('SIGTERM while connected: clean disconnect, exit 0, baseline restored', async () => {
-    const file = profileFile('se-term', { ...base(), id: 'se-term', routing: { mode: 'full' } });
+    const file = ns.writeProfile('se-term', { ...base(), id: 'se-term', routing: { mode: 'full' } });
     const c = ns.connect([file], secrets());
     await c.waitFor('connected');
     process.kill(c.pid, 'SIGTERM');
     expect(await c.exited).toBe(0);
-    await backToBaseline();
+    await ns.backToBaseline(baseline);
     expect(c.events.at(-1)).toMatchObject({ event: 'disconnected' });
   });
 
   it('--background: returns once connected, the detached process keeps the tunnel; ferry disconnect ends it', async () => {
-    const file = profileFile('se-bg', {
+    const file = ns.writeProfile('se-bg', {
       ...base(),
       id: 'se-bg',
       routing: { mode: 'split', subnets: [BACKEND_HOST.subnet] },
@@ -310,11 +275,11 @@ describeLab('ferry CLI against SoftEther (client namespace, real helper, TUN, pi
     }
     expect((await ns.ferry(['disconnect'])).code).toBe(0);
     await waitFor('the background process to exit', async () => !pidAlive(up.pid), 10_000, 20);
-    await backToBaseline();
+    await ns.backToBaseline(baseline);
   });
 
   it('a second ferry connect while one runs is refused (exit 6)', async () => {
-    const file = profileFile('se-twice', {
+    const file = ns.writeProfile('se-twice', {
       ...base(),
       id: 'se-twice',
       routing: { mode: 'split', subnets: [BACKEND_HOST.subnet] },
@@ -325,11 +290,11 @@ describeLab('ferry CLI against SoftEther (client namespace, real helper, TUN, pi
     expect(second.code).toBe(6);
     expect((await ns.ferry(['disconnect'])).code).toBe(0);
     expect(await c.exited).toBe(0);
-    await backToBaseline();
+    await ns.backToBaseline(baseline);
   });
 
   it('wrong PSK → exit 10 (IKE), wrong password → exit 13 (PPP auth), invalid file → exit 3 with field errors', async () => {
-    const file = profileFile('se-codes', {
+    const file = ns.writeProfile('se-codes', {
       ...base(),
       id: 'se-codes',
       routing: { mode: 'split', subnets: [BACKEND_HOST.subnet] },
@@ -352,7 +317,7 @@ describeLab('ferry CLI against SoftEther (client namespace, real helper, TUN, pi
     expect(pw.stderr).toContain('PPP authentication');
     expect(`${pw.stdout}${pw.stderr}`).not.toContain('definitely-wrong-pw');
 
-    const bad = profileFile('se-bad', {
+    const bad = ns.writeProfile('se-bad', {
       ...base(),
       id: 'se-bad',
       server: 'no such host!',
@@ -367,6 +332,6 @@ describeLab('ferry CLI against SoftEther (client namespace, real helper, TUN, pi
 
     const missing = await ns.ferry(['connect', file], { FERRY_PSK: '', FERRY_PASSWORD: '' });
     expect(missing.code).toBe(4);
-    await backToBaseline();
+    await ns.backToBaseline(baseline);
   });
 });

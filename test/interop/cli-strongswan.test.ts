@@ -1,29 +1,22 @@
-/**
- * `ferry` for real against strongSwan + xl2tpd + pppd in the QEMU VM, from client namespace `ferry-cl` with the
- * real helper and the real CLI inside it: split and full tunnel, iputils `ping` and `iperf3` to the server's PPP
- * address 10.203.0.1 (iperf3 -s runs in the VM) through the TUN device, compared with iperf3 to the VM over the
- * plain link; routes, rules, nft ruleset and resolv.conf as the profile says while up and byte-for-byte as before
- * after `ferry disconnect` and after `kill -9`; `ferry status|diag --json` while connected.
- */
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
-import { ClientNamespace, iperf3, ping, withCpu } from '../lab/clientNamespace';
+import {
+  ClientNamespace,
+  type ConnectedStatus,
+  connectPhasesMs,
+  iperf3,
+  ping,
+  withCpu,
+} from '../lab/clientNamespace';
 import { type StrongSwanInfo, strongswanLab } from '../lab/strongswan';
-import { LAB_ROOT, readPid, waitFor } from '../lab/sys';
+import { LAB_ROOT, readPid } from '../lab/sys';
 import { describeLab } from '../support/env';
 
 const ns = new ClientNamespace('ferry-cl');
 const measured: Record<string, unknown> = {};
 let info: StrongSwanInfo;
 let baseline: Record<string, string>;
-
-function profileFile(name: string, profile: Record<string, unknown>): string {
-  const path = join(ns.dir, `${name}.ferry.json`);
-  writeFileSync(path, `${JSON.stringify({ format: 'ferry-profile', version: 1, profile }, null, 2)}\n`);
-  return path;
-}
 
 const base = () => ({
   name: 'strongSwan VM',
@@ -32,38 +25,6 @@ const base = () => ({
 });
 const secrets = () => ({ FERRY_PSK: info.psk, FERRY_PASSWORD: info.users[0]!.password });
 const qemuPid = () => readPid(join(LAB_ROOT, 'strongswan'), 'qemu') ?? 0;
-
-async function backToBaseline(timeoutMs = 5000): Promise<number> {
-  const t0 = performance.now();
-  await waitFor(
-    'the client namespace back to its baseline',
-    async () => JSON.stringify(await ns.snapshot()) === JSON.stringify(baseline),
-    timeoutMs,
-    10,
-  ).catch(async (e: unknown) => {
-    expect(await ns.snapshot()).toEqual(baseline);
-    throw e;
-  });
-  return Math.round(performance.now() - t0);
-}
-
-interface Status {
-  connection: {
-    state: { kind: string };
-    phases: { phase: string; result: string; startMs: number; durationMs: number }[];
-    counters: { ip: { packetsIn: number; packetsOut: number } };
-    routes: string[];
-    dns: string[];
-  };
-  algorithms: { ike: string; esp: string; natT: string; pppAuth: string };
-  addresses: { localIp: string; peerIp: string };
-  network: { tunName: string; killSwitch: boolean };
-}
-
-const phaseTotal = (s: Status) => {
-  const last = s.connection.phases.at(-1)!;
-  return Math.round(last.startMs + last.durationMs);
-};
 
 describeLab(
   'ferry CLI against strongSwan + xl2tpd + pppd (VM; client namespace, real helper, TUN, ping, iperf3)',
@@ -92,14 +53,14 @@ describeLab(
     });
 
     it('split tunnel: up through the CLI, ping and iperf3 to 10.203.0.1 through the TUN, status, diag, disconnect', async () => {
-      const file = profileFile('ss-split', {
+      const file = ns.writeProfile('ss-split', {
         ...base(),
         id: 'ss-split',
         routing: { mode: 'split', subnets: ['10.203.0.0/24'] },
       });
       const t0 = performance.now();
       const c = ns.connect([file], secrets());
-      const up = (await c.waitFor('connected', 180_000)) as unknown as Status;
+      const up = (await c.waitFor('connected', 180_000)) as unknown as ConnectedStatus;
       const wallMs = Math.round(performance.now() - t0);
       const tun = up.network.tunName;
       expect(up.addresses.peerIp).toBe(info.tunnelPeerAddress);
@@ -129,7 +90,7 @@ describeLab(
 
       const st = await ns.ferry(['status', '--json']);
       expect(st.code).toBe(0);
-      const status = JSON.parse(st.stdout) as Status;
+      const status = JSON.parse(st.stdout) as ConnectedStatus;
       expect(status.connection.phases.every((x) => x.result === 'ok')).toBe(true);
       expect(status.connection.phases).toHaveLength(9);
       expect(status.connection.routes).toEqual([`10.203.0.0/24 dev ${tun}`]);
@@ -145,10 +106,10 @@ describeLab(
       const down = await ns.ferry(['disconnect']);
       expect(down.code).toBe(0);
       expect(await c.exited).toBe(0);
-      await backToBaseline();
+      await ns.backToBaseline(baseline);
       measured.split = {
         connectWallMs: wallMs,
-        connectPhasesMs: phaseTotal(status),
+        connectPhasesMs: connectPhasesMs(status),
         phasesMs: Object.fromEntries(
           status.connection.phases.map((x) => [x.phase, Math.round(x.durationMs)]),
         ),
@@ -160,10 +121,10 @@ describeLab(
     });
 
     it('full tunnel: default through the TUN, server host route on the lab link; kill -9 restores the baseline', async () => {
-      const file = profileFile('ss-full', { ...base(), id: 'ss-full', routing: { mode: 'full' } });
+      const file = ns.writeProfile('ss-full', { ...base(), id: 'ss-full', routing: { mode: 'full' } });
       const t0 = performance.now();
       const c = ns.connect([file], secrets());
-      const up = (await c.waitFor('connected', 180_000)) as unknown as Status;
+      const up = (await c.waitFor('connected', 180_000)) as unknown as ConnectedStatus;
       const wallMs = Math.round(performance.now() - t0);
       const tun = up.network.tunName;
       const now = await ns.snapshot();
@@ -182,10 +143,10 @@ describeLab(
       const t1 = performance.now();
       process.kill(c.pid, 'SIGKILL');
       expect(await c.exited).toBeNull();
-      await backToBaseline();
+      await ns.backToBaseline(baseline);
       measured.full = {
         connectWallMs: wallMs,
-        connectPhasesMs: phaseTotal(up),
+        connectPhasesMs: connectPhasesMs(up),
         ping: { loss: p.loss, avgMs: p.avgMs, untilFirstReplyMs: p.warmupMs },
         iperf3ThroughTunnelMbps: through,
         cpuDuringIperf3: cpu,

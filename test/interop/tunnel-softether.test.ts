@@ -6,10 +6,9 @@
 import { performance } from 'node:perf_hooks';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { FerryError } from '../../core/common/errors';
-import { createLogger, formatLogEntry, RingBufferSink } from '../../core/common/log';
+import { formatLogEntry } from '../../core/common/log';
 import { Connection } from '../../core/connection/connection';
 import { type IpsecCarrierOptions, ipsecCarrier } from '../../core/connection/ipsecCarrier';
-import { decodeIcmpEcho, encodeIcmpEcho } from '../../core/net/ipv4';
 import { type DatagramSocketFactory, nodeUdp } from '../../core/net/udp';
 import { type Profile, parseProfile } from '../../core/profile/schema';
 import {
@@ -22,6 +21,15 @@ import {
 } from '../lab/softether';
 import { run } from '../lab/sys';
 import { describeLab } from '../support/env';
+import {
+  connectOrExplain,
+  median,
+  pingThrough,
+  type TimingRow,
+  type TunnelSession,
+  timingRow,
+  tunnelSession,
+} from './support/tunnelSession';
 
 /**
  * Server log lines, checked against this build's output (SERVER_LOG.pppStarted/pppEnded in test/lab/softether
@@ -45,87 +53,23 @@ function profileFor(info: SoftEtherInfo, methods: string[]): Profile {
   return r.value;
 }
 
-interface Session {
-  readonly conn: Connection;
-  readonly ring: RingBufferSink;
-  readonly password: string;
-}
-
 function session(
   info: SoftEtherInfo,
   methods: string[],
   opts: { password?: string; carrier?: Partial<IpsecCarrierOptions> } = {},
-): Session {
-  const ring = new RingBufferSink(20_000);
-  const logger = createLogger({ sinks: [ring.sink], level: 'debug' });
-  const profile = profileFor(info, methods);
-  const password = opts.password ?? info.users[0]!.password;
-  const conn = new Connection({
-    profile,
-    secrets: { password },
-    carrier: ipsecCarrier({ profile, psk: info.psk, ...opts.carrier }),
-    logger,
+): TunnelSession {
+  return tunnelSession({
+    profile: profileFor(info, methods),
+    psk: info.psk,
+    password: opts.password ?? info.users[0]!.password,
+    ...(opts.carrier ? { carrier: opts.carrier } : {}),
   });
-  return { conn, ring, password };
 }
 
-function dump(s: Session): string {
-  return s.ring.snapshot().map(formatLogEntry).slice(-80).join('\n');
-}
+const ping = (conn: Connection, from: string, to: string, id?: number) =>
+  pingThrough(conn, from, to, id === undefined ? {} : { id });
 
-async function connectOrExplain(s: Session) {
-  try {
-    return await s.conn.connect();
-  } catch (e) {
-    throw new Error(`${e instanceof FerryError ? e.describe() : String(e)}\n${dump(s)}`);
-  }
-}
-
-/** ICMP echo through the tunnel; resolves with the round trip of the first reply. */
-async function ping(conn: Connection, from: string, to: string, id = 0x4242): Promise<number> {
-  const start = performance.now();
-  const reply = new Promise<void>((resolve) => {
-    conn.onPacket((p) => {
-      const echo = decodeIcmpEcho(p);
-      if (echo.ok && echo.value.type === 'reply' && echo.value.source === to && echo.value.id === id)
-        resolve();
-    });
-  });
-  for (let seq = 1; seq <= 20; seq++) {
-    const sent = performance.now();
-    conn.send(encodeIcmpEcho(from, to, { type: 'request', id, seq, data: new Uint8Array(56).fill(seq) }));
-    const got = await Promise.race([
-      reply.then(() => true),
-      new Promise((r) => setTimeout(() => r(false), 500)),
-    ]);
-    if (got) return performance.now() - (seq === 1 ? start : sent);
-  }
-  throw new Error(`no echo reply from ${to}`);
-}
-
-type Row = Record<string, number | string>;
-const rows: Row[] = [];
-
-/** Per-phase durations of one connect, grouped as the report wants them. */
-function timingRow(label: string, conn: Connection, extra: Row = {}): Row {
-  const d = (p: string) => conn.phases().find((x) => x.phase === p)?.durationMs ?? 0;
-  return {
-    run: label,
-    'phase 1 ms': Math.round(d('ike-phase1')),
-    'quick mode ms': Math.round(d('quick-mode')),
-    'L2TP ms': Math.round(d('l2tp-tunnel') + d('l2tp-session')),
-    'PPP ms': Math.round(d('lcp') + d('auth') + d('ipcp')),
-    'LCP ms': Math.round(d('lcp')),
-    'auth ms': Math.round(d('auth')),
-    'IPCP ms': Math.round(d('ipcp')),
-    ...extra,
-  };
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-}
+const rows: TimingRow[] = [];
 
 afterAll(() => {
   if (!rows.length) return;
@@ -178,7 +122,7 @@ describeLab('L2TP/IPsec tunnel against SoftEther', () => {
   }
 
   it('survives 10 connect/disconnect cycles back to back', async () => {
-    const cycle: Row[] = [];
+    const cycle: TimingRow[] = [];
     for (let i = 1; i <= 10; i++) {
       const s = session(info, ['mschapv2']);
       const t0 = performance.now();
@@ -202,7 +146,7 @@ describeLab('L2TP/IPsec tunnel against SoftEther', () => {
       'total ms',
       'ping ms',
     ];
-    const med: Row = { run: 'median of 10' };
+    const med: TimingRow = { run: 'median of 10' };
     for (const k of keys) med[k] = median(cycle.map((r) => r[k] as number));
     rows.push(...cycle, med);
   });

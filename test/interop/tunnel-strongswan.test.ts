@@ -5,11 +5,8 @@
  */
 import { performance } from 'node:perf_hooks';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { FerryError } from '../../core/common/errors';
-import { createLogger, formatLogEntry, RingBufferSink } from '../../core/common/log';
-import { Connection } from '../../core/connection/connection';
-import { type IpsecCarrierOptions, ipsecCarrier } from '../../core/connection/ipsecCarrier';
-import { decodeIcmpEcho, encodeIcmpEcho } from '../../core/net/ipv4';
+import type { Connection } from '../../core/connection/connection';
+import type { IpsecCarrierOptions } from '../../core/connection/ipsecCarrier';
 import { type Profile, parseProfile } from '../../core/profile/schema';
 import {
   reconfigure,
@@ -21,6 +18,13 @@ import {
   waitForServerLog,
 } from '../lab/strongswan';
 import { describeLab } from '../support/env';
+import {
+  connectOrExplain,
+  pingThrough,
+  type TimingRow,
+  timingRow,
+  tunnelSession,
+} from './support/tunnelSession';
 
 /** Server log lines (ttyS0: charon, xl2tpd and pppd through journald). */
 const LOG = {
@@ -43,64 +47,13 @@ function profileFor(info: StrongSwanInfo, methods: string[], algorithms?: Record
   return r.value;
 }
 
-function session(info: StrongSwanInfo, profile: Profile, carrier: Partial<IpsecCarrierOptions> = {}) {
-  const ring = new RingBufferSink(20_000);
-  const logger = createLogger({ sinks: [ring.sink], level: 'debug' });
-  const conn = new Connection({
-    profile,
-    secrets: { password: info.users[0]!.password },
-    carrier: ipsecCarrier({ profile, psk: info.psk, ...carrier }),
-    logger,
-  });
-  return { conn, ring };
-}
+const session = (info: StrongSwanInfo, profile: Profile, carrier: Partial<IpsecCarrierOptions> = {}) =>
+  tunnelSession({ profile, psk: info.psk, password: info.users[0]!.password, carrier });
 
-async function connectOrExplain(s: ReturnType<typeof session>) {
-  try {
-    return await s.conn.connect();
-  } catch (e) {
-    const tail = s.ring.snapshot().map(formatLogEntry).slice(-80).join('\n');
-    throw new Error(`${e instanceof FerryError ? e.describe() : String(e)}\n${tail}`);
-  }
-}
+const ping = (conn: Connection, from: string, to: string, id = 0x5353) =>
+  pingThrough(conn, from, to, { id, perTryMs: 1000 });
 
-async function ping(conn: Connection, from: string, to: string, id = 0x5353): Promise<number> {
-  const start = performance.now();
-  const reply = new Promise<void>((resolve) => {
-    conn.onPacket((p) => {
-      const echo = decodeIcmpEcho(p);
-      if (echo.ok && echo.value.type === 'reply' && echo.value.source === to && echo.value.id === id)
-        resolve();
-    });
-  });
-  for (let seq = 1; seq <= 20; seq++) {
-    const sent = performance.now();
-    conn.send(encodeIcmpEcho(from, to, { type: 'request', id, seq, data: new Uint8Array(56).fill(seq) }));
-    const got = await Promise.race([
-      reply.then(() => true),
-      new Promise((r) => setTimeout(() => r(false), 1000)),
-    ]);
-    if (got) return performance.now() - (seq === 1 ? start : sent);
-  }
-  throw new Error(`no echo reply from ${to}`);
-}
-
-type Row = Record<string, number | string>;
-const rows: Row[] = [];
-
-function timingRow(label: string, conn: Connection, extra: Row = {}): Row {
-  const d = (p: string) => conn.phases().find((x) => x.phase === p)?.durationMs ?? 0;
-  return {
-    run: label,
-    'phase 1 ms': Math.round(d('ike-phase1')),
-    'quick mode ms': Math.round(d('quick-mode')),
-    'L2TP ms': Math.round(d('l2tp-tunnel') + d('l2tp-session')),
-    'LCP ms': Math.round(d('lcp')),
-    'auth ms': Math.round(d('auth')),
-    'IPCP ms': Math.round(d('ipcp')),
-    ...extra,
-  };
-}
+const rows: TimingRow[] = [];
 
 afterAll(() => {
   if (!rows.length) return;

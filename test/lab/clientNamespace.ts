@@ -83,6 +83,11 @@ export class ClientNamespace {
   }
 
   /** After the lab is up: the original default route, then the helper. */
+  /** PID of the helper started by start() (0 before). */
+  get helperProcessId(): number {
+    return this.helperPid;
+  }
+
   async start(gateway: string): Promise<void> {
     await run(['ip', '-n', this.name, 'route', 'add', 'default', 'via', gateway]);
     this.helperPid = spawnDaemon(
@@ -149,6 +154,36 @@ export class ClientNamespace {
       addrs: addrs.stdout,
       resolv: readFileSync(this.resolvConf, 'utf8'),
     };
+  }
+
+  /** Waits until snapshot() equals `baseline` again; resolves with how long that took (ms). */
+  async backToBaseline(baseline: Record<string, string>, timeoutMs = 5000): Promise<number> {
+    const t0 = performance.now();
+    let last: Record<string, string> = {};
+    try {
+      await waitFor(
+        'the client namespace back to its baseline',
+        async () => {
+          last = await this.snapshot();
+          return JSON.stringify(last) === JSON.stringify(baseline);
+        },
+        timeoutMs,
+        10,
+      );
+    } catch (e) {
+      const differs = Object.keys(baseline).filter((k) => last[k] !== baseline[k]);
+      throw new Error(
+        `${(e as Error).message}; still different: ${differs.join(', ')}\n${JSON.stringify(last, null, 1)}`,
+      );
+    }
+    return Math.round(performance.now() - t0);
+  }
+
+  /** Writes `profile` as a `.ferry.json` file in the namespace's directory; returns its path. */
+  writeProfile(name: string, profile: Record<string, unknown>): string {
+    const path = join(this.dir, `${name}.ferry.json`);
+    writeFileSync(path, `${JSON.stringify({ format: 'ferry-profile', version: 1, profile }, null, 2)}\n`);
+    return path;
   }
 
   /** A 0700 directory of `uid` for its control socket, profiles and log (the CLI runs as that user). */
@@ -385,4 +420,27 @@ export async function withCpu<T>(
     Object.entries(pids).map(([k, p]) => [k, Math.round(((cpuMs(p) - before[k]!) / wall) * 100) / 100]),
   );
   return { result, cpu };
+}
+
+/** `ferry status --json` of a connected tunnel, as the interop tests read it (the connected parts present). */
+export interface ConnectedStatus {
+  connection: {
+    state: { kind: string };
+    phases: { phase: string; result: string; startMs: number; durationMs: number }[];
+    counters: {
+      ip: { packetsIn: number; packetsOut: number; bytesIn: number; bytesOut: number };
+      carrier: { esp: { in: { packets: number }; out: { packets: number } } };
+    };
+    routes: string[];
+    dns: string[];
+  };
+  algorithms: { ike: string; esp: string; natT: string; pppAuth: string };
+  addresses: { localIp: string; peerIp: string };
+  network: { tunName: string; killSwitch: boolean; dnsMethod: string };
+}
+
+/** Connect time as the phases saw it: from the start of IKE to the end of the last phase (DNS). */
+export function connectPhasesMs(status: ConnectedStatus): number {
+  const last = status.connection.phases.at(-1);
+  return last ? Math.round(last.startMs + last.durationMs) : 0;
 }

@@ -17,6 +17,25 @@ const msg = (type: number, serial?: number): Avp[] =>
 
 const serialOf = (m: ControlMessage) => findAvp(m.avps, 'callSerialNumber');
 
+/** One transport on a FakeClock: what it sends is decoded into `sent`, what it delivers lands in `got`. */
+function recording(extra: Partial<ReliableTransportOptions> = {}) {
+  const clock = new FakeClock();
+  const sent: ControlMessage[] = [];
+  const got: ControlMessage[] = [];
+  const t = new ReliableTransport({
+    clock,
+    logger: silentLogger,
+    output: (d) => {
+      const m = decodeControlMessage(d);
+      if (m.ok) sent.push(m.value);
+    },
+    deliver: (m) => got.push(m),
+    onFailure: () => {},
+    ...extra,
+  });
+  return { clock, sent, got, t };
+}
+
 interface WireEntry {
   readonly t: number;
   readonly dir: 'A>B' | 'B>A';
@@ -199,18 +218,7 @@ describe('reliable control transport (RFC 2661 §5.8)', () => {
   });
 
   it("keeps at most the peer's Receive Window Size unacknowledged (default 4) and slides on acks", async () => {
-    const clock = new FakeClock();
-    const sent: ControlMessage[] = [];
-    const a = new ReliableTransport({
-      clock,
-      logger: silentLogger,
-      output: (d) => {
-        const m = decodeControlMessage(d);
-        if (m.ok) sent.push(m.value);
-      },
-      deliver: () => {},
-      onFailure: () => {},
-    });
+    const { sent, t: a } = recording();
     for (let i = 0; i < 10; i++) void a.send(0, msg(MessageType.HELLO, i));
     expect(sent.map((m) => m.ns)).toEqual([0, 1, 2, 3]);
     a.receive({ tunnelId: 1, sessionId: 0, ns: 0, nr: 2, avps: [] });
@@ -225,19 +233,7 @@ describe('reliable control transport (RFC 2661 §5.8)', () => {
   });
 
   it('puts the current Nr on retransmissions', async () => {
-    const clock = new FakeClock();
-    const sent: ControlMessage[] = [];
-    const a = new ReliableTransport({
-      clock,
-      logger: silentLogger,
-      output: (d) => {
-        const m = decodeControlMessage(d);
-        if (m.ok) sent.push(m.value);
-      },
-      deliver: () => {},
-      onFailure: () => {},
-      ackDelayMs: 5000,
-    });
+    const { clock, sent, t: a } = recording({ ackDelayMs: 5000 });
     void a.send(0, msg(MessageType.HELLO));
     a.receive({ tunnelId: 1, sessionId: 0, ns: 0, nr: 0, avps: msg(MessageType.HELLO) });
     await clock.advance(1000);
@@ -249,20 +245,9 @@ describe('reliable control transport (RFC 2661 §5.8)', () => {
   });
 
   it('buffers early messages, delivers in order, drops beyond the window, never redelivers duplicates', () => {
-    const clock = new FakeClock();
     const got: number[] = [];
-    const zlbs: ControlMessage[] = [];
-    const b = new ReliableTransport({
-      clock,
-      logger: silentLogger,
-      output: (d) => {
-        const m = decodeControlMessage(d);
-        if (m.ok && m.value.avps.length === 0) zlbs.push(m.value);
-      },
-      deliver: (m) => got.push(serialOf(m)!),
-      onFailure: () => {},
-      receiveWindow: 4,
-    });
+    // b sends nothing of its own, so everything it outputs is a ZLB acknowledgement.
+    const { sent: zlbs, t: b } = recording({ receiveWindow: 4, deliver: (m) => got.push(serialOf(m)!) });
     const at = (ns: number): ControlMessage => ({ tunnelId: 2, sessionId: 0, ns, nr: 0, avps: msg(6, ns) });
     b.receive(at(2));
     b.receive(at(1));
@@ -359,19 +344,7 @@ describe('reliable control transport (RFC 2661 §5.8)', () => {
   });
 
   it('after stop() still acknowledges what arrives (a retransmitted StopCCN), but delivers nothing', () => {
-    const clock = new FakeClock();
-    const out: ControlMessage[] = [];
-    const got: ControlMessage[] = [];
-    const a = new ReliableTransport({
-      clock,
-      logger: silentLogger,
-      output: (d) => {
-        const m = decodeControlMessage(d);
-        if (m.ok) out.push(m.value);
-      },
-      deliver: (m) => got.push(m),
-      onFailure: () => {},
-    });
+    const { sent: out, got, t: a } = recording();
     const stop: ControlMessage = { tunnelId: 1, sessionId: 0, ns: 0, nr: 0, avps: msg(MessageType.StopCCN) };
     a.receive(stop);
     a.stop();
