@@ -1,12 +1,15 @@
 ; Ferry's additions to electron-builder's NSIS installer (per-machine): the privileged helper as a Windows service.
 ; The service runs the helper bundle with the Node runtime shipped next to it (resources\helper\runtime\node.exe,
 ; copied there by `main/app/build.ts --helper-runtime`) as LocalSystem, started automatically.
+; `--service` makes the helper answer the Service Control Manager itself (StartServiceCtrlDispatcherW through
+; koffi, main/helper/win32/serviceControl.ts): node.exe alone does not, and the SCM would kill it after 30 s.
+; It serves \\.\pipe\ProtectedPrefix\Administrators\Ferry\helper and keeps its journal and log in LocalSystem's profile.
 
 !define FERRY_SERVICE "FerryHelper"
 !define FERRY_HELPER_DIR "$INSTDIR\resources\helper"
 
 !macro ferryServiceCommand VERB
-  nsExec::ExecToLog '"$SYSDIR\sc.exe" ${VERB} ${FERRY_SERVICE} binPath= "\"${FERRY_HELPER_DIR}\runtime\node.exe\" \"${FERRY_HELPER_DIR}\ferry-helper.mjs\" --log-level info" start= auto obj= LocalSystem DisplayName= "Ferry VPN helper"'
+  nsExec::ExecToLog '"$SYSDIR\sc.exe" ${VERB} ${FERRY_SERVICE} binPath= "\"${FERRY_HELPER_DIR}\runtime\node.exe\" \"${FERRY_HELPER_DIR}\ferry-helper.mjs\" --service --log-level info" start= auto obj= LocalSystem DisplayName= "Ferry VPN helper"'
 !macroend
 
 ; Before anything is replaced: a running helper holds node.exe and its files open.

@@ -9,7 +9,7 @@ import { dirname } from 'node:path';
 import { FerryError } from '../../core/common/errors';
 import { type Logger, silentLogger } from '../../core/common/log';
 import { err, ok, type Result } from '../../core/common/result';
-import { DEFAULT_SOCKET } from './config';
+import { DEFAULT_SOCKET, isPipeName, PROTECTED_PIPE_PREFIX } from './config';
 import { LineFramer } from './framing';
 import {
   encodeRequest,
@@ -60,6 +60,28 @@ export function verifyHelperSocket(path: string, uid = 0): Result<void, SocketPr
     if (code === 'ENOENT') return err({ kind: 'missing', message: `${path} does not exist` });
     return untrusted(`cannot inspect ${path}: ${code ?? String(e)}`);
   }
+}
+
+/**
+ * Windows: the pipe must live under `\\.\pipe\ProtectedPrefix\Administrators\`, where only Administrators
+ * and SYSTEM can create one (there is no owner to stat, and opening the pipe to look would be a connection).
+ */
+export function verifyHelperPipe(name: string): Result<void, SocketProblem> {
+  const prefix = PROTECTED_PIPE_PREFIX;
+  const rest = name.slice(prefix.length);
+  // No `.`/`..` components or forward slashes: Win32 path normalisation could lead out of the prefix.
+  const plain = /^[^\\/.][^/]*$/.test(rest) && !rest.includes('\\.');
+  if (isPipeName(name) && name.toLowerCase().startsWith(prefix.toLowerCase()) && plain) return ok(undefined);
+  return err({ kind: 'untrusted', message: `${name} is not under ${prefix}: anyone could have created it` });
+}
+
+/** The helper's endpoint for this OS: a Unix socket (owner and modes) or the Windows pipe (its name). */
+export function verifyHelperEndpoint(
+  path: string,
+  uid = 0,
+  platform: NodeJS.Platform = process.platform,
+): Result<void, SocketProblem> {
+  return platform === 'win32' ? verifyHelperPipe(path) : verifyHelperSocket(path, uid);
 }
 
 /** The FerryError for a socket that failed verifyHelperSocket. */
@@ -133,7 +155,7 @@ export class HelperClient {
   /** Connects to the helper's socket after checking who owns it, then says hello. */
   static async connect(opts: HelperClientOptions = {}): Promise<HelperClient> {
     const path = opts.socketPath ?? DEFAULT_SOCKET;
-    const trusted = verifyHelperSocket(path, opts.expectedOwnerUid ?? 0);
+    const trusted = verifyHelperEndpoint(path, opts.expectedOwnerUid ?? 0);
     if (!trusted.ok) throw socketError(trusted.error);
     const socket = await new Promise<Socket>((resolve, reject) => {
       const s = connect(path);
