@@ -60,9 +60,14 @@ export function Diagnostics({ profileId }: { profileId: string }) {
   const { loadDiagnostics, exportDiagnostics, notify } = useActions();
   const [exporting, setExporting] = useState(false);
 
+  const connected = connection?.state.kind === 'connected';
   useEffect(() => {
     void loadDiagnostics(profileId);
-  }, [profileId, loadDiagnostics]);
+    if (!connected) return;
+    // Counters change without state events: refresh while the tab is open.
+    const t = setInterval(() => void loadDiagnostics(profileId), 2000);
+    return () => clearInterval(t);
+  }, [profileId, connected, loadDiagnostics]);
 
   const onExport = async (): Promise<void> => {
     setExporting(true);
