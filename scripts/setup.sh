@@ -9,7 +9,7 @@ if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 
 APT_PACKAGES="
   ca-certificates iproute2 procps psmisc kmod
-  softether-vpnserver softether-vpncmd
+  softether-vpnserver softether-vpncmd freeradius
   qemu-system-x86 qemu-utils debootstrap e2fsprogs cpio zstd
   iperf3 tcpdump nftables iputils-ping
   chromium openssl
@@ -19,7 +19,7 @@ APT_PACKAGES="
 
 $SUDO apt-get update -q
 # Lab servers must never start on the host: block service starts during installation (policy-rc.d), and
-# disable the SoftEther unit afterwards on systemd hosts. An existing policy-rc.d is kept.
+# disable the SoftEther and FreeRADIUS units afterwards on systemd hosts. An existing policy-rc.d is kept.
 if [ ! -e /usr/sbin/policy-rc.d ]; then
   printf '#!/bin/sh\nexit 101\n' | $SUDO tee /usr/sbin/policy-rc.d >/dev/null
   $SUDO chmod +x /usr/sbin/policy-rc.d
@@ -29,7 +29,7 @@ fi
 DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends $APT_PACKAGES
 if [ "${REMOVE_POLICY:-0}" = 1 ]; then $SUDO rm -f /usr/sbin/policy-rc.d; fi
 if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
-  $SUDO systemctl disable --now softether-vpnserver.service >/dev/null 2>&1 || true
+  $SUDO systemctl disable --now softether-vpnserver.service freeradius.service >/dev/null 2>&1 || true
 fi
 
 # keytar compiles with node-gyp; its header download is unreachable here, so use the headers installed with node.

@@ -57,6 +57,13 @@ export interface ConnectionView {
   readonly reconnect: { readonly attempt: number; readonly inMs: number } | null;
 }
 
+/** Why the server did not accept the last one-time code: the typed error's text (never the code). */
+export interface MfaRejection {
+  readonly code: string;
+  readonly message: string;
+  readonly hint: string;
+}
+
 /** The core asks the user for a second factor (SPEC §4 MFA prompt). */
 export type MfaPrompt =
   | {
@@ -65,15 +72,22 @@ export type MfaPrompt =
       readonly kind: 'otp';
       /** Until the server gives up. */
       readonly expiresInSeconds: number;
+      /** The same moment as wall-clock time (ms since the epoch): countdowns count to it, across reloads too. */
+      readonly deadline?: number;
       /** Set when an earlier code was rejected. */
       readonly retry: boolean;
+      /** The typed error that rejected the earlier code, for the re-prompt. */
+      readonly rejected?: MfaRejection;
       readonly digits: { readonly min: number; readonly max: number };
     }
   | {
       readonly id: string;
       readonly profileId: string;
       readonly kind: 'push';
+      /** The approval window the server was configured with (the profile's push timeout). */
       readonly expiresInSeconds: number;
+      /** When that window ends, wall-clock time (ms since the epoch), counted from the start of authentication. */
+      readonly deadline?: number;
     };
 
 export interface CertificateInfo {
@@ -84,6 +98,10 @@ export interface CertificateInfo {
   readonly fingerprintSha256: string;
   readonly hasPrivateKey: boolean;
   readonly isCa: boolean;
+  /** e.g. "RSA 2048", "EC P-256". */
+  readonly keyType?: string;
+  /** Things the user should know but that do not stop the import (e.g. expires soon). */
+  readonly warnings?: readonly string[];
 }
 
 export interface Settings {

@@ -9,17 +9,27 @@ import { type Logger, silentLogger } from '../common/log';
 import { type RandomSource, systemRandom } from '../common/random';
 import { L2tpTunnel } from '../l2tp';
 import type { L2tpSession } from '../l2tp/session';
-import { type AuthMethod, type LegacyPrimitives, PppLink, type PppLinkInfo } from '../ppp';
+import {
+  AppendedCode,
+  type AuthMethod,
+  type LegacyPrimitives,
+  PppLink,
+  type PppLinkInfo,
+  type PppMfa,
+} from '../ppp';
 import type { Profile, UserAuthMethod } from '../profile/schema';
 import type { CarrierFactory, L2tpCarrier } from './carrier';
 import { type ConnectionCounters, IpCounters } from './counters';
 import type { ConnectionState, NegotiatedAlgorithms, TunnelAddresses } from './state';
 import { type PhaseEntry, PhaseTimeline } from './timeline';
 
-/** Secrets for one connect; they are used, never stored, and registered with the logger's redactor. */
+/** Secrets for one connect; they are used, never stored, and the password is registered with the logger's redactor. */
 export interface ConnectSecrets {
   readonly password: string;
-  /** One-time code for MFA modes that need one. */
+  /**
+   * One-time code for MFA modes that need one. Taken into a one-shot AppendedCode at construction (the
+   * connection keeps no string of it) and consumed by the first PAP request.
+   */
   readonly otp?: string;
 }
 
@@ -81,12 +91,22 @@ export class Connection {
   private fatal: FerryError | null = null;
   private readonly fatalWaiters = new Set<(e: FerryError) => void>();
 
-  constructor(private readonly opts: ConnectionOptions) {
+  private readonly opts: ConnectionOptions;
+  /** SPEC §3 "otp-append": the code, until the PAP request takes it (or the connection ends unused). */
+  private readonly code: AppendedCode | null;
+
+  constructor(opts: ConnectionOptions) {
+    const { mfa } = opts.profile;
+    this.code =
+      mfa.mode === 'otp-append' && opts.secrets.otp !== undefined
+        ? new AppendedCode(opts.secrets.otp, mfa.separator)
+        : null;
+    // Nothing here keeps the code as a string: not the options, not the (long-lived) redactor.
+    this.opts = { ...opts, secrets: { password: opts.secrets.password } };
     this.clock = opts.clock ?? systemClock;
     this.random = opts.random ?? systemRandom;
     this.log = (opts.logger ?? silentLogger).child('connection');
     this.log.redactor.addSecret(opts.secrets.password);
-    this.log.redactor.addSecret(opts.secrets.otp);
     this.timeline = new PhaseTimeline(this.clock);
   }
 
@@ -179,7 +199,7 @@ export class Connection {
   private async bringUp(): Promise<Extract<ConnectionState, { kind: 'connected' }>> {
     const { profile } = this.opts;
     const to = this.opts.timeouts ?? {};
-    const password = this.passwordForAuth();
+    const mfa = this.pppMfa();
     this.carrier = await this.guard(
       this.opts.carrier({
         clock: this.clock,
@@ -222,7 +242,7 @@ export class Connection {
     session.on('closed', (e) => e && e.code !== 'tunnel-closed' && this.layerFailed(e));
     this.end('l2tp-session', 'ok');
 
-    const ppp = this.createPpp(session, profile, password);
+    const ppp = this.createPpp(session, profile, mfa);
     this.ppp = ppp;
     ppp.events.on('down', (e) => e && this.layerFailed(e));
     const info = await this.guard(ppp.start());
@@ -248,13 +268,18 @@ export class Connection {
     return connected;
   }
 
-  private createPpp(session: L2tpSession, profile: Profile, password: string): PppLink {
+  private createPpp(session: L2tpSession, profile: Profile, mfa: PppMfa | null): PppLink {
     const to = this.opts.timeouts ?? {};
     const ppp = new PppLink({
       send: (f) => session.sendPpp(f),
       sendParts: (header, payload) => session.sendPppParts([header, payload]),
-      credentials: { username: profile.userAuth.username, password },
-      authMethods: profile.userAuth.methods.map((m) => PPP_AUTH[m]),
+      credentials: {
+        username: profile.userAuth.username,
+        password: this.opts.secrets.password,
+        ...(this.code ? { appendedCode: this.code } : {}),
+      },
+      // The code can only travel in PAP (the hashed methods cannot carry it): offer nothing else.
+      authMethods: mfa?.kind === 'otp-append' ? ['pap'] : profile.userAuth.methods.map((m) => PPP_AUTH[m]),
       mru: profile.mru,
       echoIntervalMs: profile.lcpEcho.intervalSeconds * 1000,
       echoFailures: profile.lcpEcho.failures,
@@ -263,7 +288,9 @@ export class Connection {
       logger: this.log,
       ...(this.opts.pppPrimitives ? { primitives: this.opts.pppPrimitives } : {}),
       ...(to.pppPhaseMs ? { lcpTimeoutMs: to.pppPhaseMs, ipcpTimeoutMs: to.pppPhaseMs } : {}),
-      authTimeoutMs: to.authMs ?? (profile.mfa.mode === 'push' ? profile.mfa.timeoutSeconds * 1000 : 30_000),
+      // SPEC §3: the authentication timers follow the MFA mode (core/ppp/secondFactor.ts) unless overridden.
+      ...(mfa ? { mfa } : {}),
+      ...(to.authMs ? { authTimeoutMs: to.authMs } : {}),
     });
     session.onPpp((f) => ppp.receive(f));
     ppp.onIp((packet) => {
@@ -277,22 +304,19 @@ export class Connection {
     return ppp;
   }
 
-  /** SPEC §3 MFA: an OTP appended to the password (with the profile's separator) travels as the password. */
-  private passwordForAuth(): string {
+  /** SPEC §3 MFA as PPP needs it; "otp-append" without a code fails before anything is sent. */
+  private pppMfa(): PppMfa | null {
     const { mfa } = this.opts.profile;
-    const { password, otp } = this.opts.secrets;
-    if (mfa.mode === 'otp-append') {
-      if (!otp) {
-        throw new FerryError({
-          phase: 'auth',
-          code: 'otp-missing',
-          message: 'this profile needs a one-time code and none was given',
-          hint: 'enter the current code from your authenticator',
-        });
-      }
-      return `${password}${mfa.separator}${otp}`;
-    }
-    return password;
+    if (mfa.mode === 'push') return { kind: 'push', approvalMs: mfa.timeoutSeconds * 1000 };
+    if (mfa.mode !== 'otp-append') return null;
+    if (!this.code)
+      throw new FerryError({
+        phase: 'auth',
+        code: 'otp-missing',
+        message: 'this profile needs a one-time code and none was given',
+        hint: 'enter the current code from your authenticator',
+      });
+    return { kind: 'otp-append' };
   }
 
   private dnsServers(info: PppLinkInfo): string[] {
@@ -344,6 +368,7 @@ export class Connection {
   /** Closes whatever is up, top of the stack first. Idempotent; concurrent callers share one teardown. */
   private tearDown(): Promise<void> {
     this.teardown ??= (async () => {
+      this.code?.wipe(); // unused if the session never reached PAP
       const step = async (what: string, fn: () => Promise<void> | undefined) => {
         try {
           await fn();

@@ -1,37 +1,44 @@
 /**
- * The production carrier: IKEv1 Main Mode (PSK, NAT-T forced) → Quick Mode (ESP, UDP-encapsulated transport
- * mode for UDP 1701) → L2TP datagrams through ESP in UDP 4500 (SPEC §1.1-§1.3). While up it answers and runs
- * DPD and honours the server's DELETEs; close() sends our DELETEs and releases the sockets.
+ * The production carrier: IKEv1 Main Mode (PSK or RSA/ECDSA certificates, NAT-T forced) → Quick Mode (ESP,
+ * UDP-encapsulated transport mode for UDP 1701) → L2TP datagrams through ESP in UDP 4500 (SPEC §1.1-§1.3).
+ * While up it answers and runs DPD, honours the server's DELETEs and rekeys both phases (core/connection/
+ * rekey.ts); close() sends our DELETEs and releases the sockets.
  */
-import { lookup } from 'node:dns/promises';
 import type { Clock } from '../common/clock';
-import { FerryError, isFerryError } from '../common/errors';
+import type { FerryError } from '../common/errors';
 import type { Logger } from '../common/log';
-import type { SealRefusal } from '../esp/outbound';
+import type { SaLimits } from '../esp/outbound';
 import { spiHex } from '../esp/packet';
 import { describeTransform } from '../esp/transforms';
-import { connectPhase1, type Phase1Connection } from '../ike/connect';
-import { phase1Error } from '../ike/errors';
+import type { DhGroupName } from '../ike/crypto/dh';
 import type { RetransmitPolicy } from '../ike/exchange';
-import { parseIpv4 } from '../ike/ipv4';
-import { describeProposal } from '../ike/proposals';
+import { PHASE1_GROUPS } from '../ike/proposals';
 import { establishedError } from '../ike/quick/errors';
 import type { EspMode } from '../ike/quick/espProposals';
 import type { DpdPolicy } from '../ike/tasks/dpd';
-import { Informational } from '../ike/tasks/informational';
-import { type QuickModeResult, runQuickMode } from '../ike/tasks/quickMode';
-import { type DatagramSocketFactory, localAddressFor, nodeUdp } from '../net/udp';
+import type { DatagramSocketFactory } from '../net/udp';
+import type { ClientCredentials } from '../pki/credentials';
 import type { Profile } from '../profile/schema';
+import { isLegacyGroup } from './algorithmPolicy';
 import type { CarrierContext, CarrierFactory, L2tpCarrier } from './carrier';
+import { bringUp, type Established } from './ipsecBringUp';
 import { L2tpOverEsp } from './ipsecDataPath';
-import { ipsecPolicy } from './ipsecProfile';
-import { watchSocketErrors } from './ipsecSockets';
+import type { IpsecPolicy } from './ipsecProfile';
+import { RekeyManager } from './rekey';
+import type { RekeySchedulePolicy } from './saLifetime';
 import type { NegotiatedAlgorithms } from './state';
 
 export interface IpsecCarrierOptions {
   readonly profile: Profile;
-  /** The pre-shared key (from the keychain). Registered with the logger's redactor; never logged. */
-  readonly psk: string | Uint8Array;
+  /** The pre-shared key (from the keychain) for PSK profiles. Registered with the logger's redactor; never logged. */
+  readonly psk?: string | Uint8Array;
+  /**
+   * For certificate profiles: our certificate and key, parsed, or the secret-store bundle
+   * (core/pki/credentials.ts). The profile names the certificate by fingerprint and holds the CA.
+   */
+  readonly clientCredentials?: ClientCredentials | string;
+  /** Wall clock for certificate validity (default: Date). */
+  readonly now?: () => Date;
   readonly sockets?: DatagramSocketFactory;
   /** Host name → IPv4 address (default: the OS resolver, IPv4 only). */
   readonly resolve?: (host: string) => Promise<string>;
@@ -52,47 +59,15 @@ export interface IpsecCarrierOptions {
   /** Socket errors within `socketErrorWindowMs` that make an established carrier fail (default 5 in 10 s). */
   readonly socketErrorLimit?: number;
   readonly socketErrorWindowMs?: number;
-}
-
-const utf8 = new TextEncoder();
-
-async function defaultResolve(host: string): Promise<string> {
-  const r = await lookup(host, { family: 4 });
-  return r.address;
-}
-
-/** Resolves the profile's server: an IPv4 literal as is, a name through `resolve`. */
-async function resolveServer(host: string, resolve: (h: string) => Promise<string>): Promise<string> {
-  if (parseIpv4(host)) return host;
-  let address: string;
-  try {
-    address = await resolve(host);
-  } catch (e) {
-    throw new FerryError({
-      phase: 'ike-phase1',
-      code: 'server-not-found',
-      message: `cannot resolve ${host}: ${e instanceof Error ? e.message : String(e)}`,
-      hint: 'check the server name and your DNS / network connection',
-      cause: e,
-    });
-  }
-  if (!parseIpv4(address))
-    throw new FerryError({
-      phase: 'ike-phase1',
-      code: 'server-not-found',
-      message: `${host} resolved to ${address}, which is not an IPv4 address`,
-      hint: 'Ferry needs an IPv4 address for the server',
-    });
-  return address;
-}
-
-function cancelled(phase: 'ike-phase1' | 'quick-mode'): FerryError {
-  return new FerryError({
-    phase,
-    code: 'cancelled',
-    message: 'connect cancelled',
-    hint: 'the connection was cancelled by the user',
-  });
+  /**
+   * Lifetimes proposed and rekeyed by, overriding the profile's (whose minimums are 300 s / 120 s): for tests
+   * and for servers that need shorter ones.
+   */
+  readonly lifetimes?: { readonly phase1Seconds?: number; readonly phase2Seconds?: number };
+  /** ESP SA limits, e.g. a small sequence-number soft limit to exercise the rekey it triggers. */
+  readonly espLimits?: SaLimits;
+  /** Rekey timing: soft fraction, jitter, retry, and the overlap during which an old inbound SA still receives. */
+  readonly rekey?: Partial<RekeySchedulePolicy> & { readonly overlapMs?: number };
 }
 
 function sleep(clock: Clock, ms: number): Promise<void> {
@@ -100,141 +75,27 @@ function sleep(clock: Clock, ms: number): Promise<void> {
 }
 
 export function ipsecCarrier(opts: IpsecCarrierOptions): CarrierFactory {
-  return (ctx) => bringUp(opts, ctx);
+  return async (ctx) => new IpsecCarrier(opts, ctx, await bringUp(opts, ctx));
 }
 
-async function bringUp(opts: IpsecCarrierOptions, ctx: CarrierContext): Promise<L2tpCarrier> {
-  const log = ctx.logger.child('ipsec');
-  const psk = typeof opts.psk === 'string' ? utf8.encode(opts.psk) : opts.psk;
-  ctx.logger.redactor.addSecret(opts.psk);
-  ctx.logger.redactor.addSecret(psk);
-  const policy = ipsecPolicy(opts.profile);
-  const sockets = watchSocketErrors(opts.sockets ?? nodeUdp);
-
-  ctx.phase('ike-phase1', 'begin');
-  const t0 = ctx.clock.now();
-  let p1: Phase1Connection;
-  let localAddress: string;
-  let server: string;
-  try {
-    if (ctx.signal.aborted) throw cancelled('ike-phase1');
-    server = await resolveServer(opts.profile.server, opts.resolve ?? defaultResolve);
-    try {
-      localAddress = await (opts.localAddress ?? ((s) => localAddressFor({ address: s, port: 500 })))(server);
-    } catch (e) {
-      throw phase1Error('transport', `no route to ${server}`, e);
-    }
-    if (ctx.signal.aborted) throw cancelled('ike-phase1');
-    p1 = await connectPhase1({
-      sockets,
-      serverAddress: server,
-      localAddress,
-      psk,
-      proposals: policy.phase1,
-      allowLegacy: policy.legacy,
-      clock: ctx.clock,
-      random: ctx.random,
-      logger: log,
-      signal: ctx.signal,
-      ...(opts.retransmit ? { retransmit: opts.retransmit } : {}),
-      ...(opts.phase1TimeoutMs ? { timeoutMs: opts.phase1TimeoutMs } : {}),
-      ...(opts.keepaliveIntervalMs ? { keepaliveIntervalMs: opts.keepaliveIntervalMs } : {}),
-    });
-  } catch (e) {
-    const error = ctx.signal.aborted ? cancelled('ike-phase1') : asFerryError(e, 'ike-phase1');
-    ctx.phase('ike-phase1', 'failed', error.code);
-    throw error;
-  }
-  const phase1Ms = ctx.clock.now() - t0;
-  const { ikeSa, transport, result } = p1;
-  ctx.phase('ike-phase1', 'ok', describeProposal(result.proposal));
-
-  ctx.phase('quick-mode', 'begin');
-  const t1 = ctx.clock.now();
-  // Created before Quick Mode so the server's DPD requests are answered from the start.
-  const informational = new Informational({
-    ikeSa,
-    clock: ctx.clock,
-    random: ctx.random,
-    logger: log,
-    ...(opts.dpd === undefined ? {} : { dpd: opts.dpd }),
-  });
-  const dispose = () => {
-    informational.close();
-    ikeSa.close();
-    transport.close();
-  };
-  ctx.signal.addEventListener('abort', dispose, { once: true });
-  let qm: QuickModeResult;
-  try {
-    if (ctx.signal.aborted) throw cancelled('quick-mode');
-    qm = await runQuickMode({
-      ikeSa,
-      transforms: policy.esp,
-      pfsGroup: policy.pfsGroup,
-      lifetimeSeconds: policy.phase2LifetimeSeconds,
-      localAddress,
-      serverAddress: server,
-      clock: ctx.clock,
-      random: ctx.random,
-      logger: log,
-      ...(opts.espMode ? { mode: opts.espMode } : {}),
-      ...(opts.quickModeTimeoutMs ? { timeoutMs: opts.quickModeTimeoutMs } : {}),
-    });
-    if (ctx.signal.aborted) throw cancelled('quick-mode');
-  } catch (e) {
-    dispose();
-    const error = ctx.signal.aborted ? cancelled('quick-mode') : asFerryError(e, 'quick-mode');
-    ctx.phase('quick-mode', 'failed', error.code);
-    throw error;
-  } finally {
-    ctx.signal.removeEventListener('abort', dispose);
-  }
-  const quickModeMs = ctx.clock.now() - t1;
-  const esp = `${describeTransform(qm.transform)}${qm.pfsGroup ? `-${qm.pfsGroup}` : ''}`;
-  ctx.phase('quick-mode', 'ok', qm.mode === 'transport' ? esp : `${esp} (tunnel mode)`);
-
-  return new IpsecCarrier(opts, ctx, log, sockets, {
-    p1,
-    qm,
-    informational,
-    localAddress,
-    server,
-    timings: { phase1Ms, quickModeMs },
-    algorithms: {
-      ike: describeProposal(result.proposal),
-      esp: qm.mode === 'transport' ? esp : `${esp} (tunnel mode)`,
-      natT: `${result.natt.variant} (forced)`,
-      legacy: policy.legacy,
-    },
-  });
+/**
+ * What the carrier reports as negotiated (SPEC §4 diagnostics): NegotiatedAlgorithms plus how phase 1
+ * authenticated, the server's certificate, and warnings such as legacy algorithms in use (SPEC §2).
+ */
+export interface IpsecAlgorithms extends NegotiatedAlgorithms {
+  /** "RSA signatures", "ECDSA P-256" with certificates (absent: pre-shared key). */
+  readonly auth?: string;
+  /** The server certificate's subject when it authenticated with a signature. */
+  readonly serverCertificate?: string;
+  /** E.g. legacy algorithms in use (SPEC §2); absent when there is nothing to warn about. */
+  readonly warnings?: readonly string[];
 }
 
-function asFerryError(e: unknown, phase: 'ike-phase1' | 'quick-mode'): FerryError {
-  if (isFerryError(e)) return e;
-  return new FerryError({
-    phase,
-    code: 'internal',
-    message: `unexpected error: ${e instanceof Error ? e.message : String(e)}`,
-    hint: 'this is a bug in Ferry — export diagnostics and report it',
-    cause: e,
-  });
-}
-
-interface Established {
-  readonly p1: Phase1Connection;
-  readonly qm: QuickModeResult;
-  readonly informational: Informational;
-  readonly localAddress: string;
-  readonly server: string;
-  readonly timings: { readonly phase1Ms: number; readonly quickModeMs: number };
-  readonly algorithms: NegotiatedAlgorithms;
-}
-
-/** The established carrier: the data path, failure reporting, stats and teardown. */
+/** The established carrier: the data path, rekeying, failure reporting, stats and teardown. */
 class IpsecCarrier implements L2tpCarrier {
-  readonly algorithms: NegotiatedAlgorithms;
+  readonly algorithms: IpsecAlgorithms;
   private readonly path: L2tpOverEsp;
+  private readonly sas: RekeyManager;
   private failureHandler: ((e: FerryError) => void) | null = null;
   private pendingFailure: FerryError | null = null;
   private failed = false;
@@ -242,28 +103,60 @@ class IpsecCarrier implements L2tpCarrier {
   private readonly socketErrors: number[] = [];
   private socketErrorTotal = 0;
 
+  private readonly log: Logger;
+
   constructor(
     private readonly opts: IpsecCarrierOptions,
     private readonly ctx: CarrierContext,
-    private readonly log: Logger,
-    sockets: ReturnType<typeof watchSocketErrors>,
     private readonly up: Established,
   ) {
+    this.log = up.log;
+    const { sockets, log } = up;
     this.algorithms = up.algorithms;
-    const { qm, informational, p1 } = up;
+    const { qm, informational, p1, ike, policy } = up;
     this.path = new L2tpOverEsp({
       sas: { outbound: qm.outbound, inbound: qm.inbound, mode: qm.mode },
-      localAddress: up.localAddress,
-      serverAddress: up.server,
+      localAddress: ike.localAddress,
+      serverAddress: ike.serverAddress,
       sendEsp: (packet) => p1.transport.sendEsp(packet),
-      onAuthentic: () => informational.alive(),
-      onExhausted: (refusal, spi) => this.exhausted(refusal, spi),
+      onAuthentic: () => this.sas.alive(),
+      onExhausted: (_refusal, spi) => this.sas.exhausted(spi),
       logger: log,
     });
+    const { overlapMs, ...schedule } = opts.rekey ?? {};
+    this.sas = new RekeyManager(
+      {
+        transport: p1.transport,
+        path: this.path,
+        clock: ctx.clock,
+        random: ctx.random,
+        logger: log,
+        ike,
+        quick: {
+          transforms: policy.esp,
+          pfsGroup: policy.pfsGroup,
+          pfsGroups: acceptedPfsGroups(policy),
+          lifetimeSeconds: policy.phase2LifetimeSeconds,
+          localAddress: ike.localAddress,
+          serverAddress: ike.serverAddress,
+          ...(opts.quickModeTimeoutMs ? { timeoutMs: opts.quickModeTimeoutMs } : {}),
+          ...(opts.espLimits ? { esp: { limits: opts.espLimits } } : {}),
+        },
+        ...(opts.dpd === undefined ? {} : { dpd: opts.dpd }),
+        schedule,
+        ...(overlapMs === undefined ? {} : { overlapMs }),
+        onFailure: (e) => this.fail(e),
+      },
+      {
+        ikeSa: p1.ikeSa,
+        informational,
+        ikeLifetimeSeconds: p1.result.lifetimeSeconds,
+        pair: this.path.sas,
+        transform: qm.transform,
+        childLifetimeSeconds: qm.lifetimeSeconds,
+      },
+    );
     p1.transport.onEsp((packet) => this.path.receive(packet));
-    informational.watchEsp([{ inbound: qm.inbound.spi, outbound: qm.outbound.spi }]);
-    informational.events.on('failure', (e) => this.fail(e));
-    informational.start();
     sockets.onError((e) => this.socketError(e));
     log.info('ipsec carrier up', {
       ...up.algorithms,
@@ -271,6 +164,8 @@ class IpsecCarrier implements L2tpCarrier {
       outboundSpi: spiHex(qm.outbound.spi),
       phase1Ms: Math.round(up.timings.phase1Ms),
       quickModeMs: Math.round(up.timings.quickModeMs),
+      phase1LifetimeSeconds: p1.result.lifetimeSeconds,
+      phase2LifetimeSeconds: qm.lifetimeSeconds,
     });
   }
 
@@ -295,28 +190,38 @@ class IpsecCarrier implements L2tpCarrier {
     if (pending) handler(pending);
   }
 
+  /** Rekeys now (diagnostics, tests): phase 2 with a new Quick Mode, phase 1 with a new Main Mode. */
+  rekey(what: 'phase1' | 'phase2'): Promise<void> {
+    return what === 'phase1' ? this.sas.rekeyIke('requested') : this.sas.rekeyChild('requested');
+  }
+
   stats(): Record<string, unknown> {
-    const { p1, qm, informational, timings } = this.up;
+    const { p1, qm, timings } = this.up;
+    const pair = this.path.sas;
+    const cur = this.sas.current;
     return {
       esp: {
         ...this.path.stats(),
-        transform: describeTransform(qm.transform),
-        inboundSpi: spiHex(this.path.sas.inbound.spi),
-        outboundSpi: spiHex(this.path.sas.outbound.spi),
+        transform: describeTransform(pair.outbound.transform),
+        inboundSpi: spiHex(pair.inbound.spi),
+        outboundSpi: spiHex(pair.outbound.spi),
         lifetimeSeconds: qm.lifetimeSeconds,
         encapsulationMode: qm.encapsulationMode,
       },
       ike: {
-        ...p1.ikeSa.counters,
-        ignored: { ...p1.ikeSa.counters.ignored },
+        ...cur.ikeSa.counters,
+        ignored: { ...cur.ikeSa.counters.ignored },
+        auth: cur.ikeSa.authDescription,
         phase1Retransmissions: p1.result.retransmissions,
         quickModeRetransmissions: qm.retransmissions,
         quickModeAttempts: qm.attempts,
       },
-      informational: { ...informational.counters, rejected: { ...informational.counters.rejected } },
-      dpd: informational.dpdCounters,
+      informational: { ...cur.informational.counters, rejected: { ...cur.informational.counters.rejected } },
+      dpd: cur.informational.dpdCounters,
+      rekey: this.sas.stats(),
       natt: { ...p1.transport.counters },
       socketErrors: this.socketErrorTotal,
+      warnings: this.algorithms.warnings ?? [],
       timings: {
         phase1Ms: timings.phase1Ms,
         quickModeMs: timings.quickModeMs,
@@ -332,29 +237,16 @@ class IpsecCarrier implements L2tpCarrier {
   }
 
   private async shutdown(): Promise<void> {
-    const { p1, qm, informational } = this.up;
-    informational.shutdown();
+    const { p1 } = this.up;
+    // RFC 2408 §4.8 / RFC 2409 §5.7: tell the server, ESP SAs first, then the IKE SAs. Also after a failure:
+    // a server that deleted one SA still gets told about the other (no-op once closed).
+    await this.sas.close((ms) => sleep(this.ctx.clock, ms), this.opts.closeGraceMs ?? 100);
     try {
-      // RFC 2408 §4.8 / RFC 2409 §5.7: tell the server, ESP SA first, then the IKE SA.
-      // Also after a failure: a server that deleted one SA still gets told about the other (no-op once closed).
-      informational.deleteEsp({ inbound: this.path.sas.inbound.spi, outbound: this.path.sas.outbound.spi });
-      informational.deleteIkeSa();
-      await sleep(this.ctx.clock, this.opts.closeGraceMs ?? 100);
+      p1.transport.close();
     } catch (e) {
-      this.log.warn('ipsec teardown: sending DELETE failed', { error: e });
+      this.log.warn('ipsec teardown: closing the sockets failed', { error: e });
     }
-    for (const [what, step] of [
-      ['informational', () => informational.close()],
-      ['ike sa', () => p1.ikeSa.close()],
-      ['sockets', () => p1.transport.close()],
-    ] as const) {
-      try {
-        step();
-      } catch (e) {
-        this.log.warn(`ipsec teardown: closing the ${what} failed`, { error: e });
-      }
-    }
-    this.log.info('ipsec carrier closed', { inboundSpi: spiHex(qm.inbound.spi) });
+    this.log.info('ipsec carrier closed', { inboundSpi: spiHex(this.path.sas.inbound.spi) });
   }
 
   private fail(error: FerryError): void {
@@ -363,10 +255,6 @@ class IpsecCarrier implements L2tpCarrier {
     this.log.warn('ipsec carrier failed', { error });
     if (this.failureHandler) this.failureHandler(error);
     else this.pendingFailure = error;
-  }
-
-  private exhausted(refusal: SealRefusal, spi: number): void {
-    this.fail(establishedError('sa-expired', `ESP SA ${spiHex(spi)} refused to send: ${refusal}`));
   }
 
   private socketError(e: Error): void {
@@ -385,4 +273,10 @@ class IpsecCarrier implements L2tpCarrier {
         ),
       );
   }
+}
+
+/** PFS groups accepted when the server rekeys: the profile's group, or none unless legacy. */
+function acceptedPfsGroups(policy: IpsecPolicy): DhGroupName[] {
+  if (policy.pfsGroup) return [policy.pfsGroup];
+  return PHASE1_GROUPS.filter((g) => policy.legacy || !isLegacyGroup(g));
 }

@@ -6,7 +6,14 @@ export interface NegotiatedAlgorithms {
   readonly esp?: string;
   readonly natT?: string;
   readonly pppAuth?: string;
+  /** A legacy algorithm (3DES, MODP-1024, MD5) was negotiated. */
   readonly legacy?: boolean;
+  /** Machine authentication: "psk", "rsa-sig", "ecdsa-256"… */
+  readonly auth?: string;
+  /** Subject of the server certificate that was validated. */
+  readonly serverCertificate?: string;
+  /** Policy warnings (legacy algorithms in use…), shown in diagnostics. */
+  readonly warnings?: readonly string[];
 }
 
 export interface TunnelAddresses {

@@ -6,12 +6,20 @@
 import { equalBytes } from '../common/bytes';
 import { type Clock, systemClock, type TimerHandle } from '../common/clock';
 import type { DecodeError } from '../common/decode';
+import { FerryError } from '../common/errors';
 import { type Logger, silentLogger } from '../common/log';
 import { type RandomSource, randomU32, systemRandom } from '../common/random';
 import type { Result } from '../common/result';
+import {
+  type Phase1Authenticator,
+  pskAuthenticator,
+  type SignatureAuthOptions,
+  signatureAuthenticator,
+} from './auth/authenticator';
+import type { VerifiedPeer } from './auth/peerCertificate';
 import { ExchangeType, HeaderFlag } from './constants';
 import { type DecryptedMessage, decryptMessage, encryptMessage } from './crypto/protect';
-import { phase1Error } from './errors';
+import { forSignatureAuth, phase1Error } from './errors';
 import {
   DEFAULT_RETRANSMIT,
   type IgnoreReason,
@@ -24,6 +32,7 @@ import { parseIpv4 } from './ipv4';
 import { decodeHeader, type IsakmpHeader, type OutgoingPayload } from './message';
 import { IKE_PORT, type IkeTransport } from './nattTransport';
 import type { Identification, Identity } from './payloads/identification';
+import { type RemoteIdentity, remoteIdentityOf } from './peerIdentity';
 import type { Phase1Result, Phase1Sa } from './phase1';
 import { DEFAULT_PHASE1_PROPOSALS, type Phase1Proposal, validatePhase1Proposals } from './proposals';
 import { runMainMode } from './tasks/mainMode';
@@ -33,12 +42,19 @@ export interface IkeSaOptions {
   readonly serverAddress: string;
   /** The server's IKE port, hashed into NAT-D (default 500). */
   readonly serverPort?: number;
-  /** The pre-shared key. Registered with the logger's redactor; never logged or put into errors. */
-  readonly psk: Uint8Array;
-  /** Our ID in MM5 (default ID_IPV4_ADDR of `localAddress`, else 0.0.0.0). */
+  /**
+   * The pre-shared key (RFC 2409 §5). Registered with the logger's redactor; never logged or put into errors.
+   * Exactly one of `psk` and `certificate` is given.
+   */
+  readonly psk?: Uint8Array;
+  /** Signature authentication (RFC 2409 §5.1): our certificate and key, the CA, the remote ID. */
+  readonly certificate?: SignatureAuthOptions;
+  /**
+   * Our ID in MM5 (default: the subject DN of our certificate, else ID_IPV4_ADDR of `localAddress`, else 0.0.0.0).
+   */
   readonly localId?: Identification;
-  /** When set, the server's MM6 ID must equal it. */
-  readonly remoteId?: Identity;
+  /** When set, the server's MM6 ID must name it (and, with certificates, its certificate must carry it). */
+  readonly remoteId?: Identity | RemoteIdentity;
   /**
    * Our IPv4 source address towards the server, if known: the default ID, and the NAT-D check that reports
    * whether we are behind a NAT (with the IKE socket's port).
@@ -93,17 +109,48 @@ export class IkeSa {
   private readonly usedMessageIds = new Set<number>();
   private readonly unsubscribe: () => void;
   private phase1: Phase1Sa | null = null;
+  private verifiedPeer: VerifiedPeer | null = null;
   private state: SaState = 'idle';
+  private readonly auth: Phase1Authenticator;
+  private readonly adoptedRole: 'initiator' | 'responder';
 
-  constructor(private readonly opts: IkeSaOptions) {
+  /**
+   * `adopted`: a phase 1 that the server initiated and we answered (MainModeResponder, the server's reauth):
+   * the SA starts established, its cookies are the server's CKY-I and our CKY-R.
+   */
+  constructor(
+    private readonly opts: IkeSaOptions,
+    adopted?: {
+      readonly sa: Phase1Sa;
+      readonly replies?: readonly (readonly [Uint8Array, Uint8Array | null])[];
+    },
+  ) {
     if (!parseIpv4(opts.serverAddress)) throw new RangeError('serverAddress must be an IPv4 address');
     if (opts.localAddress !== undefined && !parseIpv4(opts.localAddress))
       throw new RangeError('localAddress must be an IPv4 address');
     this.clock = opts.clock ?? systemClock;
     this.random = opts.random ?? systemRandom;
     this.logger = opts.logger ?? silentLogger;
-    this.logger.redactor.addSecret(opts.psk);
-    this.initiatorCookie = nonZero(this.random, 8);
+    if ((opts.psk === undefined) === (opts.certificate === undefined))
+      throw new RangeError('give exactly one of psk and certificate');
+    const remote = opts.remoteId === undefined ? undefined : remoteIdentityOf(opts.remoteId);
+    if (opts.psk) {
+      this.logger.redactor.addSecret(opts.psk);
+      this.auth = pskAuthenticator(opts.psk, remote);
+    } else {
+      const c = opts.certificate!;
+      this.auth = signatureAuthenticator({
+        ...c,
+        trust: { ...c.trust, remoteIdentity: c.trust.remoteIdentity ?? remote },
+      });
+    }
+    this.initiatorCookie = adopted ? adopted.sa.initiatorCookie : nonZero(this.random, 8);
+    this.adoptedRole = adopted ? 'responder' : 'initiator';
+    if (adopted) {
+      this.phase1 = adopted.sa;
+      this.state = 'established';
+      for (const [incoming, reply] of adopted.replies ?? []) this.replies.remember(incoming, reply);
+    }
     const policy = { ...DEFAULT_RETRANSMIT, ...opts.retransmit };
     this.runner = new RequestRunner(
       this.clock,
@@ -119,6 +166,21 @@ export class IkeSa {
 
   get established(): boolean {
     return this.state === 'established';
+  }
+
+  /** The server's certificate path once it authenticated with a signature; null with a PSK. */
+  get peerCertificate(): VerifiedPeer | null {
+    return this.verifiedPeer;
+  }
+
+  /** How this SA authenticates ("pre-shared key", "RSA signatures", "ECDSA P-256"). */
+  get authDescription(): string {
+    return this.auth.description;
+  }
+
+  /** The authenticator (shared with a Main Mode responder for the server's reauthentication). */
+  get authenticator(): Phase1Authenticator {
+    return this.auth;
   }
 
   /** The phase-1 state; throws before establishment. */
@@ -149,14 +211,14 @@ export class IkeSa {
         clock: this.clock,
         random: this.random,
         logger: this.logger,
-        psk: this.opts.psk,
+        auth: this.auth,
         proposals,
-        localId: this.opts.localId ?? {
-          identity: { type: 'ipv4', address: this.opts.localAddress ?? '0.0.0.0' },
-          protocol: 0,
-          port: 0,
-        },
-        remoteId: this.opts.remoteId,
+        localId: this.opts.localId ??
+          this.auth.defaultLocalId() ?? {
+            identity: { type: 'ipv4', address: this.opts.localAddress ?? '0.0.0.0' },
+            protocol: 0,
+            port: 0,
+          },
         server: { address: this.opts.serverAddress, port: this.opts.serverPort ?? IKE_PORT },
         localEndpoint:
           this.opts.localAddress === undefined
@@ -172,12 +234,14 @@ export class IkeSa {
       });
       if (this.state !== 'connecting') throw phase1Error('aborted', 'the IKE SA was closed during phase 1');
       this.phase1 = outcome.sa;
+      this.verifiedPeer = outcome.peer;
       this.state = 'established';
       return outcome.result;
     } catch (e) {
       if (this.state === 'connecting') this.state = 'failed';
-      this.logger.warn('phase 1 failed', { error: e });
-      throw e;
+      const error = this.auth.kind === 'signature' && e instanceof FerryError ? forSignatureAuth(e) : e;
+      this.logger.warn('phase 1 failed', { error });
+      throw error;
     } finally {
       this.clock.clearTimeout(deadline);
     }
@@ -246,6 +310,20 @@ export class IkeSa {
   decrypt(message: Uint8Array, header: IsakmpHeader): Result<DecryptedMessage, DecodeError> {
     const sa = this.sa;
     return decryptMessage(sa.cipher, message, header, sa.ivs.current(header.messageId));
+  }
+
+  /** Decrypts with an explicit IV (e.g. a peer-initiated exchange whose IV must not be remembered yet). */
+  decryptWith(
+    message: Uint8Array,
+    header: IsakmpHeader,
+    iv: Uint8Array,
+  ): Result<DecryptedMessage, DecodeError> {
+    return decryptMessage(this.sa.cipher, message, header, iv);
+  }
+
+  /** Who started this IKE SA's Main Mode: us, or the server (a reauthentication it initiated). */
+  get role(): 'initiator' | 'responder' {
+    return this.adoptedRole;
   }
 
   /** Stops handling traffic and fails pending requests. The transport stays open: its owner closes it. */

@@ -35,6 +35,8 @@ export interface Phase1Proposal {
 }
 
 export const PHASE1_DEFAULT_LIFETIME_SECONDS = 8 * 3600;
+/** Shortest phase-1 lifetime we propose (tests and servers with very short lifetimes; profiles allow 300 s up). */
+export const MIN_PHASE1_LIFETIME_SECONDS = 20;
 
 /** Algorithms that only "legacy compatibility" may enable (SPEC §2). */
 export const LEGACY_ENCRYPTIONS: readonly Phase1Encryption[] = ['3des'];
@@ -97,7 +99,11 @@ export function validatePhase1Proposals(
     if (!PHASE1_ENCRYPTIONS.includes(p.encryption)) return `unknown encryption ${String(p.encryption)}`;
     if (!PHASE1_HASHES.includes(p.hash)) return `unknown hash ${String(p.hash)}`;
     if (!PHASE1_GROUPS.includes(p.group)) return `unknown DH group ${String(p.group)}`;
-    if (!Number.isInteger(p.lifetimeSeconds) || p.lifetimeSeconds < 60 || p.lifetimeSeconds > 0xffffffff)
+    if (
+      !Number.isInteger(p.lifetimeSeconds) ||
+      p.lifetimeSeconds < MIN_PHASE1_LIFETIME_SECONDS ||
+      p.lifetimeSeconds > 0xffffffff
+    )
       return `bad lifetime ${p.lifetimeSeconds}`;
     if (!opts.legacy && isLegacyProposal(p)) return `${describeProposal(p)} needs legacy compatibility`;
   }
@@ -119,15 +125,18 @@ const HASH_IDS: Readonly<Record<Phase1Hash, number>> = {
   sha512: IkeHashId.SHA2_512,
 };
 
-/** Transform attributes for a PSK proposal; AES always carries Key-Length (SoftEther rejects it otherwise). */
-export function phase1Attributes(p: Phase1Proposal): DataAttribute[] {
+/** Transform attributes of a proposal; AES always carries Key-Length (SoftEther rejects it otherwise). */
+export function phase1Attributes(
+  p: Phase1Proposal,
+  authMethod: number = AuthMethod.PRE_SHARED_KEY,
+): DataAttribute[] {
   const enc = ENC_IDS[p.encryption];
   const attrs: DataAttribute[] = [basicAttribute(IkeAttr.ENCRYPTION, enc.id)];
   if (enc.keyBits) attrs.push(basicAttribute(IkeAttr.KEY_LENGTH, enc.keyBits));
   attrs.push(
     basicAttribute(IkeAttr.HASH, HASH_IDS[p.hash]),
     basicAttribute(IkeAttr.GROUP_DESCRIPTION, DH_GROUP_IDS[p.group]),
-    basicAttribute(IkeAttr.AUTH_METHOD, AuthMethod.PRE_SHARED_KEY),
+    basicAttribute(IkeAttr.AUTH_METHOD, authMethod),
     basicAttribute(IkeAttr.LIFE_TYPE, LifeType.SECONDS),
     numberAttribute(IkeAttr.LIFE_DURATION, p.lifetimeSeconds),
   );
@@ -135,7 +144,10 @@ export function phase1Attributes(p: Phase1Proposal): DataAttribute[] {
 }
 
 /** The MM1 SA payload: one ISAKMP proposal with one KEY_IKE transform per combination (RFC 2409 §5). */
-export function phase1SaPayload(list: readonly Phase1Proposal[]): SaPayload {
+export function phase1SaPayload(
+  list: readonly Phase1Proposal[],
+  authMethod: number = AuthMethod.PRE_SHARED_KEY,
+): SaPayload {
   return {
     kind: 'sa',
     doi: DOI_IPSEC,
@@ -148,7 +160,7 @@ export function phase1SaPayload(list: readonly Phase1Proposal[]): SaPayload {
         transforms: list.map((p, i) => ({
           number: i + 1,
           id: TRANSFORM_KEY_IKE,
-          attributes: phase1Attributes(p),
+          attributes: phase1Attributes(p, authMethod),
         })),
       },
     ],
@@ -226,7 +238,11 @@ export interface ChosenPhase1 {
  * Checks MM2's SA: exactly one ISAKMP proposal with one transform that equals one we offered
  * (RFC 2409 §5: the responder returns one of the initiator's transforms). Returns the match or a reason.
  */
-export function matchChosenPhase1(offered: readonly Phase1Proposal[], sa: SaPayload): ChosenPhase1 | string {
+export function matchChosenPhase1(
+  offered: readonly Phase1Proposal[],
+  sa: SaPayload,
+  authMethod: number = AuthMethod.PRE_SHARED_KEY,
+): ChosenPhase1 | string {
   if (sa.doi !== DOI_IPSEC) return `DOI ${sa.doi}`;
   if (sa.proposals.length !== 1) return `${sa.proposals.length} proposals in the reply`;
   const prop = sa.proposals[0]!;
@@ -234,7 +250,7 @@ export function matchChosenPhase1(offered: readonly Phase1Proposal[], sa: SaPayl
   if (prop.transforms.length !== 1) return `${prop.transforms.length} transforms in the reply`;
   const t = parsePhase1Transform(prop.transforms[0]!);
   if (typeof t === 'string') return t;
-  if (t.authMethod !== AuthMethod.PRE_SHARED_KEY) return `authentication method ${t.authMethod}`;
+  if (t.authMethod !== authMethod) return `authentication method ${t.authMethod} instead of ${authMethod}`;
   const match = offered.find(
     (p) => p.encryption === t.encryption && p.hash === t.hash && p.group === t.group,
   );

@@ -100,6 +100,46 @@ export function eapFallbackStalled(refused: readonly string[]): FerryError {
   );
 }
 
+/** SPEC §3 MFA: the server refused `<password><separator><code>` (PAP cannot say which part was wrong). */
+export function mfaRejected(how: string): FerryError {
+  return pppError(
+    'auth',
+    'mfa-rejected',
+    `the server rejected the password with the one-time code (${how})`,
+    'enter the next code from your authenticator app (and check that its clock is right); if codes keep failing, check the password',
+  );
+}
+
+/** The server restarted authentication after the one-time code went out: a code is sent once, never kept. */
+export function oneTimeCodeSpent(): FerryError {
+  return pppError(
+    'auth',
+    'mfa-rejected',
+    'the server asked for authentication again after the one-time code was sent, and a code is sent only once',
+    'enter a new code from your authenticator app',
+  );
+}
+
+/** Push MFA: the server's verdict was no (denied on the device, its approval window passed, or a wrong password). */
+export function pushRejected(waitedMs: number, how: string): FerryError {
+  return pppError(
+    'auth',
+    'push-rejected',
+    `the server refused the sign-in after ${Math.round(waitedMs / 1000)} s without an approval (${how}): denied on the device, not approved in time, or a wrong password`,
+    'connect again and approve the request on your device; if no request arrives, check the password',
+  );
+}
+
+/** Push MFA: we stopped waiting (the approval window plus a grace period for the server's own answer). */
+export function pushTimeout(waitedMs: number): FerryError {
+  return pppError(
+    'auth',
+    'push-timeout',
+    `the server did not answer within ${Math.round(waitedMs / 1000)} s of asking for approval on your device`,
+    "approve the request on your device sooner, or raise the profile's approval wait if the server allows longer",
+  );
+}
+
 export function phaseTimeout(phase: PppPhase | 'established', what: string): FerryError {
   const hints: Record<PppPhase | 'established', string> = {
     lcp: 'the server does not answer PPP link negotiation; check that the L2TP session reaches a PPP server',

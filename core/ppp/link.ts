@@ -23,6 +23,7 @@ import { type FinishReason, Negotiation } from './negotiation';
 import { ipv4ToString } from './options';
 import { PhaseTracker } from './phases';
 import { CODE, PROTO } from './protocol';
+import { authTimers, secondFactorFailure } from './secondFactor';
 import type { PppCounters, PppLinkEvents, PppLinkInfo, PppLinkOptions, PppLinkState } from './types';
 
 const AUTH_PROTOCOLS: ReadonlySet<number> = new Set([PROTO.PAP, PROTO.CHAP, PROTO.EAP]);
@@ -40,6 +41,8 @@ export class PppLink {
   private auth: Authenticator | null = null;
   private authResult: AuthSuccess | null = null;
   private authStarted = false;
+  /** Clock time the authentication phase began (for the wait a push-MFA failure reports). */
+  private authEnteredAt = 0;
   /** EAP methods the server proposed and we refused (kept across an LCP renegotiation, for the diagnosis). */
   private readonly eapRefused = new Set<string>();
   private primitives: LegacyPrimitives | null;
@@ -67,7 +70,7 @@ export class PppLink {
       this.clock,
       {
         lcp: opts.lcpTimeoutMs ?? 30_000,
-        auth: opts.authTimeoutMs ?? 30_000,
+        auth: opts.authTimeoutMs ?? authTimers(opts.mfa).authTimeoutMs,
         ipcp: opts.ipcpTimeoutMs ?? 30_000,
       },
       (e) => this.events.emit('phase', e),
@@ -374,6 +377,7 @@ export class PppLink {
       return;
     }
     this.setState('authenticate');
+    this.authEnteredAt = this.clock.now();
     this.phases.enter('auth');
     if (this.finalized || this.isTerminal()) return;
     this.authStarted = true;
@@ -385,7 +389,7 @@ export class PppLink {
       random: this.random,
       clock: this.clock,
       logger: this.log,
-      papRetransmitMs: this.opts.papRetransmitMs ?? 3000,
+      papRetransmitMs: this.opts.papRetransmitMs ?? authTimers(this.opts.mfa).papRetransmitMs,
       send: (packet) => this.sendFrame(auth.protocol, packet),
       succeeded: (r) => {
         if (this.auth === auth) this.authSucceeded(r);
@@ -502,10 +506,16 @@ export class PppLink {
   private fail(cause: FerryError): void {
     if (this.isTerminal()) return;
     for (const m of this.auth?.refusedMethods?.() ?? []) this.eapRefused.add(m);
-    const error =
+    const stalled =
       cause.phase === 'auth' && cause.code === 'timeout' && this.eapRefused.size > 0
         ? E.eapFallbackStalled([...this.eapRefused])
         : cause;
+    // SPEC §3 MFA: once the credentials went out with a second factor, a refusal is about that factor too.
+    const mfa = this.opts.mfa;
+    const error =
+      mfa && this.authStarted && !this.established
+        ? secondFactorFailure(mfa, stalled, this.clock.now() - this.authEnteredAt)
+        : stalled;
     this.log.warn(`PPP failed: ${error.describe()}`, { code: error.code, phase: error.phase });
     const wasEstablished = this.established;
     this.stopActivity();
@@ -535,6 +545,7 @@ export class PppLink {
   private finalize(end: 'closed' | 'failed'): void {
     if (this.finalized) return;
     this.finalized = true;
+    this.opts.credentials.appendedCode?.wipe();
     if (this.closeTimer !== null) this.clock.clearTimeout(this.closeTimer);
     this.closeTimer = null;
     this.stopActivity();

@@ -8,6 +8,7 @@ import type { Credentials } from './auth/types';
 import type { LegacyPrimitives } from './crypto/legacy';
 import type { PppPhase } from './errors';
 import type { NegotiationConfig } from './negotiation';
+import type { PppMfa } from './secondFactor';
 
 export interface PppLinkOptions {
   /** Sends one PPP frame (ff 03 + protocol + packet) as the payload of an L2TP data message. */
@@ -22,9 +23,11 @@ export interface PppLinkOptions {
   readonly authMethods?: readonly AuthMethod[];
   /** EAP-Response/Identity (default: the user name). */
   readonly eapIdentity?: string;
-  /** Whole authentication phase, default 30 000 ms (raise it for push-MFA approval waits). */
+  /** SPEC §3 MFA: sets the authentication timers (authTimers) and turns refusals into typed MFA errors. */
+  readonly mfa?: PppMfa;
+  /** Whole authentication phase; default from `mfa` (30 000 ms, or a push's approval window plus a grace). */
   readonly authTimeoutMs?: number;
-  /** PAP retransmission interval, default 3000 ms. */
+  /** PAP retransmission interval; default from `mfa` (3000 ms, 5000 ms while a push is pending). */
   readonly papRetransmitMs?: number;
   /** MRU we request and the upper bound of the MTU we report, default 1400. */
   readonly mru?: number;

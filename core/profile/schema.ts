@@ -72,7 +72,18 @@ export const userAuthSchema = z.object({
 
 export const mfaSchema = z.discriminatedUnion('mode', [
   z.object({ mode: z.literal('none') }),
-  z.object({ mode: z.literal('otp-append'), separator: z.string().max(4).default('') }),
+  /**
+   * The code travels appended to the password (`<password><separator><code>`), which only PAP can carry: while
+   * this mode is on, only PAP is offered. A separator with digits would make the split ambiguous.
+   */
+  z.object({
+    mode: z.literal('otp-append'),
+    separator: z
+      .string()
+      .max(4)
+      .regex(/^[^\d\s]*$/, 'no digits or spaces (the server splits the code off after it)')
+      .default(''),
+  }),
   z.object({ mode: z.literal('otp-prompt') }),
   z.object({ mode: z.literal('push'), timeoutSeconds: z.number().int().min(10).max(300).default(60) }),
 ]);
@@ -156,7 +167,8 @@ export const profileSchema = z
       ctx.addIssue({
         code: 'custom',
         path: ['mfa', 'mode'],
-        message: 'a one-time code appended to the password needs PAP in the allowed authentication methods',
+        message:
+          'a one-time code appended to the password needs PAP in the allowed methods: only PAP can carry it (the password then travels unhashed, protected by IPsec alone)',
       });
     }
     if (new Set(p.userAuth.methods).size !== p.userAuth.methods.length) {

@@ -19,7 +19,7 @@ export const EXIT = {
   quickMode: 11,
   /** L2TP tunnel or session. */
   l2tp: 12,
-  /** PPP authentication (wrong user name or password, rejected OTP). */
+  /** PPP authentication (wrong user name or password, rejected one-time code, push not approved). */
   pppAuth: 13,
   /** PPP LCP or IPCP. */
   ppp: 14,

@@ -1,7 +1,7 @@
 /**
  * The CLI's secrets for one connect: each from the environment (FERRY_PSK, FERRY_PASSWORD, FERRY_OTP), then the
  * OS keyring if --keyring, then a no-echo prompt when there is a terminal. Never from the profile file, never from
- * the command line (except --otp). Each value is registered with the redactor the moment it is read.
+ * the command line (except --otp). Each PSK and password is registered with the redactor the moment it is read.
  */
 import { FerryError } from '../../core/common/errors';
 import type { Redactor } from '../../core/common/log';
@@ -21,6 +21,8 @@ export interface SecretSources {
 
 export interface CliSecrets {
   readonly psk?: string;
+  /** Certificate profiles: the client certificate + key as the app stored them (core/pki serialized credentials). */
+  readonly 'client-key'?: string;
   readonly password: string;
 }
 
@@ -34,7 +36,11 @@ const missing = (what: string, env: string, interactive: boolean) =>
       : `set ${env} in the environment, or run ferry connect in a terminal to be asked`,
   });
 
-async function one(profile: Profile, kind: 'psk' | 'password', s: SecretSources): Promise<string> {
+async function one(
+  profile: Profile,
+  kind: 'psk' | 'password' | 'client-key',
+  s: SecretSources,
+): Promise<string> {
   const name = SECRET_ENV[kind];
   const what = SECRET_LABELS[kind];
   const fromEnv = s.env[name];
@@ -49,6 +55,13 @@ async function one(profile: Profile, kind: 'psk' | 'password', s: SecretSources)
       return r.value;
     }
   }
+  if (kind === 'client-key')
+    throw new FerryError({
+      phase: 'secrets',
+      code: 'secret-missing',
+      message: `no ${what} for ${profile.name}`,
+      hint: `import the client certificate in the Ferry app and pass --keyring, or set ${name} (its exported credentials)`,
+    });
   if (s.prompt) {
     const v = await s.prompt(
       `${what[0]!.toUpperCase()}${what.slice(1)} for ${profile.name}${kind === 'password' ? ` (${profile.userAuth.username})` : ''}: `,
@@ -63,21 +76,20 @@ async function one(profile: Profile, kind: 'psk' | 'password', s: SecretSources)
 
 /** Collects the PSK (PSK profiles) and the password; rejects with a FerryError (phase 'secrets'). */
 export async function collectSecrets(profile: Profile, s: SecretSources): Promise<CliSecrets> {
-  const psk = profile.machineAuth.method === 'psk' ? await one(profile, 'psk', s) : undefined;
-  const password = await one(profile, 'password', s);
-  return { ...(psk !== undefined ? { psk } : {}), password };
+  if (profile.machineAuth.method !== 'psk') {
+    const clientKey = await one(profile, 'client-key', s);
+    return { 'client-key': clientKey, password: await one(profile, 'password', s) };
+  }
+  const psk = await one(profile, 'psk', s);
+  return { psk, password: await one(profile, 'password', s) };
 }
 
-/** The first one-time code: --otp, else FERRY_OTP; later ones (reconnects) only from the terminal. */
-export function initialOtp(
-  cliOtp: string | undefined,
-  env: NodeJS.ProcessEnv,
-  redactor: Redactor,
-): string | undefined {
+/**
+ * The first one-time code: --otp, else FERRY_OTP; later ones (a re-prompt after a rejection, reconnects) only
+ * from the terminal. Not registered with the long-lived redactor: the connection redacts a code only while an
+ * attempt uses it, and keeps nothing of it afterwards (main/service/connection/codeRedaction.ts).
+ */
+export function initialOtp(cliOtp: string | undefined, env: NodeJS.ProcessEnv): string | undefined {
   const v = cliOtp ?? env.FERRY_OTP;
-  if (v && /^\d{6,8}$/.test(v)) {
-    redactor.addSecret(v);
-    return v;
-  }
-  return undefined;
+  return v && /^\d{6,8}$/.test(v) ? v : undefined;
 }

@@ -1,13 +1,14 @@
 /**
  * The second-factor prompt (SPEC §4): a code field (6–8 digits, numeric keyboard, paste-friendly) or a
- * "waiting for approval" state, each with a countdown until the server gives up. The code is component state
+ * "waiting for approval" state, each with a countdown to the prompt's deadline (absolute, from the host). A
+ * re-prompt after a rejected code says why, in the words of the core's typed error. The code is component state
  * only: sent once, then cleared.
  */
 import { type FormEvent, useEffect, useRef, useState } from 'react';
 import type { MfaPrompt } from '../../core/api/ipc';
 import { useNow } from '../dom/hooks';
 import { formatCountdown } from '../logic/format';
-import { clampDigits, codeProblem, sanitizeCode, secondsLeft } from '../logic/otp';
+import { clampDigits, codeProblem, promptSecondsLeft, sanitizeCode } from '../logic/otp';
 import { useActions, useFerry } from '../store/context';
 import type { ActiveMfa } from '../store/state';
 import { profileById } from '../store/state';
@@ -43,7 +44,7 @@ function OtpForm({
   const [sending, setSending] = useState(false);
   const input = useRef<HTMLInputElement>(null);
   const range = clampDigits(prompt.digits);
-  const left = secondsLeft(prompt.expiresInSeconds, receivedAt, useNow(250));
+  const left = promptSecondsLeft(prompt, receivedAt, useNow(250));
 
   useEffect(() => input.current?.focus(), []);
 
@@ -74,9 +75,18 @@ function OtpForm({
         <strong>{profileName}</strong> asks for the one-time code from your authenticator app or token.
       </p>
       {prompt.retry ? (
-        <p className="callout error" role="alert" data-testid="mfa-rejected">
-          <Icon name="warning" /> That code was not accepted. Wait for the next code and enter it.
-        </p>
+        <div className="callout error" role="alert" data-testid="mfa-rejected">
+          <Icon name="warning" />
+          <div>
+            <p>That code was not accepted. Wait for the next code and enter it.</p>
+            {prompt.rejected ? (
+              <p className="mfa-reason" data-testid="mfa-rejected-reason">
+                {prompt.rejected.message} — {prompt.rejected.hint}{' '}
+                <code data-testid="mfa-rejected-code">{prompt.rejected.code}</code>
+              </p>
+            ) : null}
+          </div>
+        </div>
       ) : null}
       <div className={`field${error ? ' has-error' : ''}`}>
         <label htmlFor="mfa-code">Verification code</label>
@@ -127,7 +137,7 @@ function PushWait({
   onCancel,
 }: PromptProps & { prompt: Extract<MfaPrompt, { kind: 'push' }> }) {
   const cancel = useRef<HTMLButtonElement>(null);
-  const left = secondsLeft(prompt.expiresInSeconds, receivedAt, useNow(250));
+  const left = promptSecondsLeft(prompt, receivedAt, useNow(250));
   useEffect(() => cancel.current?.focus(), []);
   return (
     <div className="mfa-push">

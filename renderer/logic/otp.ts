@@ -28,3 +28,17 @@ export function codeProblem(code: string, d: DigitRange): string | null {
 export function secondsLeft(expiresInSeconds: number, receivedAt: number, now: number): number {
   return Math.max(0, expiresInSeconds - (now - receivedAt) / 1000);
 }
+
+/**
+ * Seconds left for a prompt: to its absolute `deadline` when the host sent one (right after a reload too, and
+ * for a push whose window began when authentication did), else counted from its arrival. Never more than the
+ * window itself (a clock that is ahead cannot stretch it).
+ */
+export function promptSecondsLeft(
+  prompt: { readonly expiresInSeconds: number; readonly deadline?: number },
+  receivedAt: number,
+  now: number,
+): number {
+  if (prompt.deadline === undefined) return secondsLeft(prompt.expiresInSeconds, receivedAt, now);
+  return Math.max(0, Math.min(prompt.expiresInSeconds, (prompt.deadline - now) / 1000));
+}

@@ -1,6 +1,7 @@
 /** Identification payload (RFC 2408 §3.8, IPsec DOI RFC 2407 §4.6.2): ID type, protocol, port, data. */
 import { ByteReader, ByteWriter } from '../../common/bytes';
 import { decoder, fail } from '../../common/decode';
+import { decodeDistinguishedName, formatDistinguishedName } from '../../pki/names';
 import { IdType } from '../constants';
 import { formatIpv4, ipv4Bytes } from '../ipv4';
 
@@ -108,8 +109,10 @@ export function describeIdentity(id: Identity): string {
       return id.name;
     case 'user-fqdn':
       return id.name;
-    case 'der-asn1-dn':
-      return `DN(${id.der.length} bytes)`;
+    case 'der-asn1-dn': {
+      const dn = decodeDistinguishedName(id.der);
+      return dn.ok ? `DN "${formatDistinguishedName(dn.value)}"` : `DN(${id.der.length} bytes)`;
+    }
     case 'other':
       return `ID type ${id.idType} (${id.data.length} bytes)`;
   }

@@ -41,6 +41,10 @@ export interface InformationalCounters {
 export interface InformationalEvents {
   /** The peer deleted our ESP SA or the IKE SA, or stopped answering DPD. Fires once. */
   failure: (error: FerryError) => void;
+  /** The peer deleted ESP SAs (SPIs as sent, 4 bytes each): old pairs after a rekey are expected to go. */
+  'esp-deleted': (spis: readonly number[]) => void;
+  /** The peer deleted this IKE SA (also while retiring, when it is no failure). */
+  'ike-deleted': () => void;
 }
 
 export interface InformationalOptions {
@@ -79,6 +83,7 @@ export class Informational {
   private esp: EspSpis[] = [];
   private failed = false;
   private closing = false;
+  private retired = false;
 
   constructor(private readonly o: InformationalOptions) {
     const sa = o.ikeSa.sa;
@@ -123,6 +128,15 @@ export class Informational {
     return this.dpd ? { ...this.dpd.counters } : null;
   }
 
+  /**
+   * A newer IKE SA took over (phase-1 rekey): stop DPD here; the peer deleting this IKE SA is expected now, while
+   * a DELETE for the ESP SAs still watched remains a failure.
+   */
+  retire(): void {
+    this.retired = true;
+    this.dpd?.stop();
+  }
+
   /** Stops DPD and stops acting on the peer's DELETEs (ours are about to go out). */
   shutdown(): void {
     this.closing = true;
@@ -161,16 +175,8 @@ export class Informational {
     this.unsubscribe();
   }
 
-  /** HDR*, HASH(1), payloads under a new message ID; HASH(1) = prf(SKEYID_a, M-ID | payloads) (RFC 2409 §5.7). */
   private sendInformational(payloads: OutgoingPayload[]): void {
-    const { ikeSa } = this.o;
-    if (!ikeSa.established) return;
-    const sa = ikeSa.sa;
-    const mid = ikeSa.newMessageId();
-    const hash = informationalHash(sa.hash, sa.keys.skeyidA, mid, encodePayloadChain(payloads).bytes);
-    const bytes = ikeSa.encrypt(ExchangeType.INFORMATIONAL, mid, [{ kind: 'hash', data: hash }, ...payloads]);
-    sa.ivs.forget(mid);
-    ikeSa.send(bytes);
+    sendInformational(this.o.ikeSa, payloads);
   }
 
   /** RFC 3706 §7: SPI = CKY-I | CKY-R, data = 32-bit sequence number. */
@@ -237,10 +243,15 @@ export class Informational {
       return;
     }
     if (d.protocol === ProtocolId.ISAKMP && d.spis.some((s) => equalBytes(s, this.cookies))) {
-      this.fail(establishedError('peer-deleted', 'the server deleted the IKE SA'));
+      this.events.emit('ike-deleted');
+      if (!this.retired) this.fail(establishedError('peer-deleted', 'the server deleted the IKE SA'));
       return;
     }
     if (d.protocol === ProtocolId.ESP && d.spiSize === 4) {
+      const spis = d.spis
+        .filter((s) => s.length === 4)
+        .map((s) => new DataView(s.buffer, s.byteOffset, 4).getUint32(0));
+      this.events.emit('esp-deleted', spis);
       const ours = new Set(this.esp.flatMap((p) => [p.inbound >>> 0, p.outbound >>> 0]));
       const hit = d.spis.find((s) => ours.has(new DataView(s.buffer, s.byteOffset, 4).getUint32(0)));
       if (hit) {
@@ -258,6 +269,17 @@ export class Informational {
     this.o.logger.warn('IKE SA failed', { error });
     this.events.emit('failure', error);
   }
+}
+
+/** HDR*, HASH(1), payloads under a new message ID; HASH(1) = prf(SKEYID_a, M-ID | payloads) (RFC 2409 §5.7). */
+export function sendInformational(ikeSa: IkeSa, payloads: readonly OutgoingPayload[]): void {
+  if (!ikeSa.established) return;
+  const sa = ikeSa.sa;
+  const mid = ikeSa.newMessageId();
+  const hash = informationalHash(sa.hash, sa.keys.skeyidA, mid, encodePayloadChain(payloads).bytes);
+  const bytes = ikeSa.encrypt(ExchangeType.INFORMATIONAL, mid, [{ kind: 'hash', data: hash }, ...payloads]);
+  sa.ivs.forget(mid);
+  ikeSa.send(bytes);
 }
 
 function toHex(b: Uint8Array): string {

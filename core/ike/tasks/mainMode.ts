@@ -1,26 +1,29 @@
 /**
- * IKEv1 Main Mode initiator with pre-shared key (RFC 2409 §5) and NAT traversal (RFC 3947):
- *   MM1 HDR, SA, VID...            ->      <- MM2 HDR, SA, VID...
- *   MM3 HDR, KE, Ni, NAT-D, NAT-D  ->      <- MM4 HDR, KE, Nr, NAT-D, NAT-D
+ * IKEv1 Main Mode initiator (RFC 2409 §5) with pre-shared key or signatures (§5.1, RFC 4754) and NAT traversal
+ * (RFC 3947):
+ *   MM1 HDR, SA, VID...                      ->      <- MM2 HDR, SA, VID...
+ *   MM3 HDR, KE, Ni, [CR,] NAT-D, NAT-D      ->      <- MM4 HDR, KE, Nr, [CR,] NAT-D, NAT-D
  *   (float to 4500)
- *   MM5 HDR*, IDii, HASH_I [, N]   ->      <- MM6 HDR*, IDir, HASH_R
+ *   MM5 HDR*, IDii, HASH_I | CERT.. SIG_I [, N]  ->  <- MM6 HDR*, IDir, HASH_R | CERT.. SIG_R
  */
 import type { Clock } from '../../common/clock';
 import type { Logger } from '../../common/log';
 import type { RandomSource } from '../../common/random';
+import type { Phase1Authenticator } from '../auth/authenticator';
+import type { VerifiedPeer } from '../auth/peerCertificate';
 import { DOI_IPSEC, ExchangeType, HeaderFlag, NotifyType, ProtocolId } from '../constants';
 import { CIPHERS } from '../crypto/cipher';
 import { generateDhKeyPair } from '../crypto/dh';
 import { HASH_LENGTH } from '../crypto/hash';
 import { IvStore } from '../crypto/ivs';
-import { derivePhase1Keys, hashI, hashR, phase1InitialIv, skeyidPsk } from '../crypto/keys';
+import { derivePhase1Keys, hashI, hashR, phase1InitialIv } from '../crypto/keys';
 import type { CipherContext } from '../crypto/protect';
 import { encryptMessage } from '../crypto/protect';
 import { phase1Error } from '../errors';
 import type { RequestSpec, Verdict } from '../exchange';
 import { encodeMessage, type HeaderFields, type IsakmpHeader, type OutgoingPayload } from '../message';
 import { natDetectionHash, natDetectionMatches } from '../natDetection';
-import { encodeIdPayload, type Identification, type Identity } from '../payloads/identification';
+import { encodeIdPayload, type Identification } from '../payloads/identification';
 import { encodeSaPayload } from '../payloads/sa';
 import type { NattState, Phase1Result, Phase1Sa } from '../phase1';
 import { describeProposal, type Phase1Proposal, phase1SaPayload } from '../proposals';
@@ -39,11 +42,10 @@ export interface MainModeContext {
   readonly clock: Clock;
   readonly random: RandomSource;
   readonly logger: Logger;
-  readonly psk: Uint8Array;
+  /** PSK or signatures; it also checks MM6's ID against the profile's remote ID, if any. */
+  readonly auth: Phase1Authenticator;
   readonly proposals: readonly Phase1Proposal[];
   readonly localId: Identification;
-  /** When set, MM6's ID must equal it; otherwise any ID is accepted (SoftEther answers ID_IPV4_ADDR 0.0.0.0). */
-  readonly remoteId: Identity | undefined;
   readonly server: { readonly address: string; readonly port: number };
   /** Our address and IKE source port as the server would see them without NAT; only for reporting NAT. */
   readonly localEndpoint: { readonly address: string; readonly port: number } | undefined;
@@ -60,6 +62,8 @@ export interface MainModeContext {
 export interface MainModeOutcome {
   readonly sa: Phase1Sa;
   readonly result: Phase1Result;
+  /** The server's certificate path when it authenticated with a signature. */
+  readonly peer: VerifiedPeer | null;
 }
 
 /** Wraps a classifier to remember why the last reply carrying our cookie was unusable. */
@@ -96,7 +100,8 @@ export async function runMainMode(ctx: MainModeContext): Promise<MainModeOutcome
   });
 
   // MM1: SA with every proposal as one transform, and our vendor IDs (RFC 2409 §5, RFC 3947 §3.1).
-  const sa = phase1SaPayload(ctx.proposals);
+  const { auth } = ctx;
+  const sa = phase1SaPayload(ctx.proposals, auth.method);
   const saiB = encodeSaPayload(sa);
   const mm1 = encodeMessage(header(zeroCookie), [
     sa,
@@ -105,12 +110,13 @@ export async function runMainMode(ctx: MainModeContext): Promise<MainModeOutcome
   logger.info('main mode: sending MM1', {
     cookie: ckyI,
     proposals: ctx.proposals.map(describeProposal),
+    auth: auth.description,
     server: `${ctx.server.address}:${ctx.server.port}`,
   });
   const mm2 = await ctx.request({
     label: 'MM1',
     message: mm1,
-    classify: tracked((msg, h) => classifyMm2(msg, h, ckyI, ctx.proposals), seen),
+    classify: tracked((msg, h) => classifyMm2(msg, h, ckyI, ctx.proposals, auth.method), seen),
     timeoutError: () => noUsableReply('MM1', seen),
   });
   const t2 = clock.now();
@@ -137,6 +143,7 @@ export async function runMainMode(ctx: MainModeContext): Promise<MainModeOutcome
   const mm3 = encodeMessage(header(ckyR), [
     { kind: 'ke', data: dh.publicValue },
     { kind: 'nonce', data: ni },
+    ...auth.certificateRequests(),
     { kind: 'nat-d', draft, hash: natDetectionHash(hash, ckyI, ckyR, ctx.server.address, ctx.server.port) },
     { kind: 'nat-d', draft, hash: ctx.random(HASH_LENGTH[hash]) },
   ]);
@@ -160,7 +167,8 @@ export async function runMainMode(ctx: MainModeContext): Promise<MainModeOutcome
   const gxy = dh.computeShared(mm4.ke);
   if (!gxy)
     throw phase1Error('malformed-reply', `MM4 key exchange value is invalid for ${chosen.proposal.group}`);
-  const skeyid = skeyidPsk(hash, ctx.psk, ni, mm4.nonce);
+  const skeyid = auth.skeyid(hash, ni, mm4.nonce, gxy);
+  const authPrf = auth.authHash(hash);
   const keys = derivePhase1Keys(hash, skeyid, gxy, ckyI, ckyR, CIPHERS[cipherAlg].keyLength);
   const blockSize = CIPHERS[cipherAlg].blockSize;
   const initialIv = phase1InitialIv(hash, dh.publicValue, mm4.ke, blockSize);
@@ -192,13 +200,10 @@ export async function runMainMode(ctx: MainModeContext): Promise<MainModeOutcome
     remoteBehindNat,
   });
 
-  // MM5 (encrypted): IDii, HASH_I [, INITIAL-CONTACT] (RFC 2409 §5, RFC 2407 §4.6.3.3).
+  // MM5 (encrypted): IDii, HASH_I or CERT.. SIG_I [, INITIAL-CONTACT] (RFC 2409 §5/§5.1, RFC 2407 §4.6.3.3).
   const idiiB = encodeIdPayload(ctx.localId);
-  const hI = hashI(hash, skeyid, { gxi: dh.publicValue, gxr: mm4.ke, ckyI, ckyR, saiB, idiiB });
-  const mm5Payloads: OutgoingPayload[] = [
-    { kind: 'id', ...ctx.localId },
-    { kind: 'hash', data: hI },
-  ];
+  const hI = hashI(authPrf, skeyid, { gxi: dh.publicValue, gxr: mm4.ke, ckyI, ckyR, saiB, idiiB });
+  const mm5Payloads: OutgoingPayload[] = [{ kind: 'id', ...ctx.localId }, ...auth.proof(hI)];
   if (ctx.initialContact) {
     const spi = new Uint8Array(16);
     spi.set(ckyI);
@@ -244,10 +249,10 @@ export async function runMainMode(ctx: MainModeContext): Promise<MainModeOutcome
             ivs,
             hash,
             keys,
-            remoteId: ctx.remoteId,
+            auth,
             phase1IvCandidates: [mm5.lastBlock, initialIv],
             expectedHashR: (idirB) =>
-              hashR(hash, skeyid, { gxi: dh.publicValue, gxr: mm4.ke, ckyI, ckyR, saiB, idirB }),
+              hashR(authPrf, skeyid, { gxi: dh.publicValue, gxr: mm4.ke, ckyI, ckyR, saiB, idirB }),
           }),
         seen,
       ),
@@ -290,6 +295,7 @@ export async function runMainMode(ctx: MainModeContext): Promise<MainModeOutcome
   };
   return {
     sa: stateSa,
+    peer: mm6.verified,
     result: {
       proposal: chosen.proposal,
       lifetimeSeconds: chosen.lifetimeSeconds,

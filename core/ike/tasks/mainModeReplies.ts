@@ -1,5 +1,7 @@
 /** Classifiers for the responder's Main Mode messages: accept, fail with a typed error, or ignore (RFC 2409 §5). */
 import { concatBytes, equalBytes } from '../../common/bytes';
+import type { Phase1Authenticator } from '../auth/authenticator';
+import type { VerifiedPeer } from '../auth/peerCertificate';
 import { ExchangeType, HeaderFlag } from '../constants';
 import type { HashAlgorithm } from '../crypto/hash';
 import type { IvStore } from '../crypto/ivs';
@@ -14,12 +16,7 @@ import {
   payloadsOfKind,
   unknownCriticalPayloads,
 } from '../message';
-import {
-  describeIdentity,
-  type Identification,
-  type Identity,
-  identitiesEqual,
-} from '../payloads/identification';
+import { describeIdentity, type Identification } from '../payloads/identification';
 import { type ChosenPhase1, matchChosenPhase1, type Phase1Proposal } from '../proposals';
 import { firstNotifyError, type MainModeStage, notifiesIn } from './phase1Notify';
 
@@ -42,6 +39,8 @@ export interface Mm6 {
   readonly lastBlock: Uint8Array;
   readonly peerId: Identification;
   readonly describedPeer: string;
+  /** The server's certificate path (signature authentication). */
+  readonly verified: VerifiedPeer | null;
 }
 
 /** RFC 2409 §5: nonces are 8..256 bytes. */
@@ -109,6 +108,7 @@ export function classifyMm2(
   h: IsakmpHeader,
   ckyI: Uint8Array,
   offered: readonly Phase1Proposal[],
+  authMethod: number,
 ): Verdict<Mm2> {
   if (h.exchangeType === ExchangeType.INFORMATIONAL && !isEncrypted(h))
     return plainInformational(msg, h, ckyI, 'sa');
@@ -121,7 +121,7 @@ export function classifyMm2(
   if (!m.ok) return m.verdict;
   const sas = payloadsOfKind(m.payloads, 'sa');
   if (sas.length !== 1) return { ignore: 'unexpected', detail: `MM2 with ${sas.length} SA payloads` };
-  const chosen = matchChosenPhase1(offered, sas[0]!.payload);
+  const chosen = matchChosenPhase1(offered, sas[0]!.payload, authMethod);
   if (typeof chosen === 'string')
     return { fail: phase1Error('malformed-reply', `server chose a transform we did not offer: ${chosen}`) };
   return {
@@ -174,7 +174,8 @@ export interface Mm6Context {
   readonly ivs: IvStore;
   readonly hash: HashAlgorithm;
   readonly keys: Phase1KeyMaterial;
-  readonly remoteId: Identity | undefined;
+  /** Checks the proof after IDir (HASH_R, or CERT and SIG_R) and the server's identity. */
+  readonly auth: Phase1Authenticator;
   /**
    * Phase-1 IVs the server may derive an informational's IV from (RFC 2409 App. B "last phase-1 CBC output
    * block"): the block after our MM5 if it processed MM5, else the initial IV (strongSwan, after failing MM5).
@@ -217,33 +218,22 @@ export function classifyMm6(msg: Uint8Array, h: IsakmpHeader, c: Mm6Context): Ve
   const dec = decryptMessage(c.cipher, msg, h, c.ivs.current(0));
   if (!dec.ok) return { fail: authFailed('MM6 cannot be decrypted: keys differ') };
   const ids = payloadsOfKind(dec.value.payloads, 'id');
-  const hashes = payloadsOfKind(dec.value.payloads, 'hash');
-  if (ids.length !== 1 || hashes.length !== 1)
-    return {
-      fail: phase1Error('malformed-reply', `MM6 with ${ids.length} ID and ${hashes.length} hash payloads`),
-    };
+  if (ids.length !== 1) return { fail: phase1Error('malformed-reply', `MM6 with ${ids.length} ID payloads`) };
   const id = ids[0]!;
-  // Constant-time comparison of HASH_R (RFC 2409 §5).
-  if (!equalBytes(hashes[0]!.payload.data, c.expectedHashR(id.body)))
-    return { fail: authFailed('HASH_R mismatch') };
   const peerId: Identification = {
     identity: id.payload.identity,
     protocol: id.payload.protocol,
     port: id.payload.port,
   };
-  if (c.remoteId && !identitiesEqual(c.remoteId, peerId.identity))
-    return {
-      fail: phase1Error(
-        'invalid-id',
-        `server identified as ${describeIdentity(peerId.identity)}, expected ${describeIdentity(c.remoteId)}`,
-      ),
-    };
+  const verified = c.auth.verify(dec.value.payloads, peerId.identity, c.expectedHashR(id.body));
+  if (!verified.ok) return { fail: verified.error };
   return {
     accept: {
       bytes: msg.slice(),
       lastBlock: dec.value.lastBlock,
       peerId,
       describedPeer: describeIdentity(peerId.identity),
+      verified: verified.value,
     },
   };
 }

@@ -9,20 +9,20 @@ import { type Clock, systemClock } from '../../common/clock';
 import { FerryError } from '../../common/errors';
 import { type Logger, silentLogger } from '../../common/log';
 import { type RandomSource, randomU32, systemRandom } from '../../common/random';
-import { InboundSa } from '../../esp/inbound';
-import { OutboundSa, type SaLimits } from '../../esp/outbound';
-import { NEXT_HEADER_IPV4, NEXT_HEADER_UDP, spiHex } from '../../esp/packet';
-import type { CryptoProvider } from '../../esp/suite';
-import { describeTransform, type EspTransform, espKeyLengths, splitKeymat } from '../../esp/transforms';
-import { ExchangeType, ProtocolId } from '../constants';
+import type { InboundSa } from '../../esp/inbound';
+import type { OutboundSa } from '../../esp/outbound';
+import { spiHex } from '../../esp/packet';
+import { describeTransform, type EspTransform } from '../../esp/transforms';
+import { ExchangeType } from '../constants';
 import { type DhGroupName, generateDhKeyPair } from '../crypto/dh';
 import type { IkeSa } from '../ikeSa';
 import { encodePayloadChain, type OutgoingPayload } from '../message';
 import { encodeIdPayload, type Identification } from '../payloads/identification';
 import { natOaIpv4 } from '../payloads/natOa';
 import { quickModeError } from '../quick/errors';
+import { buildEspPair, type EspOptions } from '../quick/espPair';
 import { type EspMode, type Phase2Offer, phase2SaPayload } from '../quick/espProposals';
-import { deriveKeymat, quickModeHash1, quickModeHash3 } from '../quick/keymat';
+import { quickModeHash1, quickModeHash3 } from '../quick/keymat';
 import { classifyQm2, type Qm2, type Qm2Evidence } from '../quick/qm2';
 
 /** L2TP's well-known port (RFC 2661 §8.1), the traffic selector on both sides in transport mode. */
@@ -53,11 +53,7 @@ export interface QuickModeOptions {
   readonly random?: RandomSource;
   readonly logger?: Logger;
   /** Passed on to the ESP SAs. */
-  readonly esp?: {
-    readonly provider?: CryptoProvider;
-    readonly replayWindow?: number;
-    readonly limits?: SaLimits;
-  };
+  readonly esp?: EspOptions;
 }
 
 export interface QuickModeTimings {
@@ -228,36 +224,22 @@ async function attempt(
 
   const tKeys = clock.now();
   const { transform } = qm2.chosen;
-  const length = espKeyLengths(transform).total;
-  const keymat = (forSpi: number) =>
-    deriveKeymat(
-      sa.hash,
-      sa.keys.skeyidD,
-      { protocol: ProtocolId.ESP, spi: forSpi, ni, nr: qm2.nr, gxy: qm2.gxy },
-      length,
-    );
-  const inKeys = splitKeymat(transform, keymat(spi));
-  const outKeys = splitKeymat(transform, keymat(qm2.chosen.spi));
-  if (!inKeys.ok || !outKeys.ok) throw quickModeError('malformed-reply', 'KEYMAT does not fit the transform');
-  const esp = opts.esp ?? {};
-  const inbound = new InboundSa({
-    spi,
+  const pair = buildEspPair({
+    hash: sa.hash,
+    skeyidD: sa.keys.skeyidD,
     transform,
-    keys: inKeys.value,
-    acceptNextHeaders: [mode === 'transport' ? NEXT_HEADER_UDP : NEXT_HEADER_IPV4],
-    logger,
-    ...(esp.provider ? { provider: esp.provider } : {}),
-    ...(esp.replayWindow ? { replayWindow: esp.replayWindow } : {}),
-  });
-  const outbound = new OutboundSa({
-    spi: qm2.chosen.spi,
-    transform,
-    keys: outKeys.value,
+    mode,
+    ni,
+    nr: qm2.nr,
+    gxy: qm2.gxy,
+    inboundSpi: spi,
+    outboundSpi: qm2.chosen.spi,
     random,
     logger,
-    ...(esp.provider ? { provider: esp.provider } : {}),
-    ...(esp.limits ? { limits: esp.limits } : {}),
+    ...(opts.esp ? { esp: opts.esp } : {}),
   });
+  if (!pair) throw quickModeError('malformed-reply', 'KEYMAT does not fit the transform');
+  const { inbound, outbound } = pair;
   const t3 = clock.now();
   logger.info('quick mode: established', {
     transform: describeTransform(transform),

@@ -43,6 +43,36 @@ export function encodePapRequest(id: number, peerId: Uint8Array, password: Uint8
     .finish();
 }
 
+/**
+ * An Authenticate-Request whose password is the concatenation of `passwordParts` (password, then e.g. a separator
+ * and a one-time code), written into one fresh buffer with no intermediate copies: the caller owns every byte of
+ * the secret and can zero the parts and, later, the request.
+ */
+export function encodePapRequestParts(
+  id: number,
+  peerId: Uint8Array,
+  passwordParts: readonly Uint8Array[],
+): Uint8Array {
+  let pwLen = 0;
+  for (const p of passwordParts) pwLen += p.length;
+  if (peerId.length > 255 || pwLen > 255) throw new RangeError('PAP peer-id or password over 255 bytes');
+  const len = 4 + 2 + peerId.length + pwLen;
+  const out = new Uint8Array(len);
+  out[0] = PAP_CODE.REQUEST;
+  out[1] = id & 0xff;
+  out[2] = len >> 8;
+  out[3] = len & 0xff;
+  out[4] = peerId.length;
+  out.set(peerId, 5);
+  let o = 5 + peerId.length;
+  out[o++] = pwLen;
+  for (const p of passwordParts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
+}
+
 export function encodePapReply(code: 2 | 3, id: number, message: Uint8Array): Uint8Array {
   const len = 5 + message.length;
   return new ByteWriter(len).u8(code).u8(id).u16(len).u8(message.length).bytes(message).finish();

@@ -4,12 +4,18 @@ import type { FerryError } from '../../common/errors';
 import type { Logger } from '../../common/log';
 import type { RandomSource } from '../../common/random';
 import type { LegacyPrimitives } from '../crypto/legacy';
+import type { AppendedCode } from './appendedCode';
 import type { AuthMethod, AuthResultMethod } from './methods';
 
 /** User credentials. The password is a secret: never logged, never put into an error or exception. */
 export interface Credentials {
   readonly username: string;
   readonly password: string;
+  /**
+   * SPEC §3 MFA "otp-append": a one-time code PAP appends to the password. Only PAP can carry it (the hashed
+   * methods cannot); the first Authenticate-Request built takes it, so a second PAP exchange cannot resend it.
+   */
+  readonly appendedCode?: AppendedCode;
 }
 
 export interface AuthSuccess {

@@ -16,6 +16,7 @@ import type { Command } from '../args';
 import { type CliContext, CliExit, logSinks, resolveProfile } from '../context';
 import { ControlServer } from '../control/server';
 import { EXIT, exitCodeFor } from '../exitCodes';
+import { terminalOtpProvider } from '../otpPrompt';
 import { connectionSummary, errorLine, phaseLine, type StatusResult, stateLine } from '../output';
 import { controlSocket, helperSocket } from '../paths';
 import { isInteractive, PromptInterrupted, promptHidden } from '../prompt';
@@ -48,14 +49,9 @@ export async function runConnect(ctx: CliContext, cmd: ConnectCommand): Promise<
       ...(ctx.inv.options.keyring ? { keyring: new KeytarSecretStore() } : {}),
       ...(interactive ? { prompt: (q: string) => promptHidden(q) } : {}),
     });
-    otp = initialOtp(cmd.otp, ctx.env, redactor);
-    if (profile.mfa.mode === 'otp-append' && otp === undefined && interactive) {
-      const code = await promptHidden(`One-time code for ${profile.name}: `);
-      if (code) {
-        redactor.addSecret(code);
-        otp = code;
-      }
-    }
+    otp = initialOtp(cmd.otp, ctx.env);
+    if (profile.mfa.mode === 'otp-append' && otp === undefined && interactive)
+      otp = (await promptHidden(`One-time code for ${profile.name}: `)) || undefined;
   } catch (e) {
     if (e instanceof PromptInterrupted) return EXIT.interrupted;
     if (isFerryError(e))
@@ -87,9 +83,13 @@ async function tunnel(
     redactor,
     sinks: logs.sinks,
     version: ctx.version,
-    // Reconnects of an OTP profile need a fresh code: only a terminal can give one.
-    otp: async () =>
-      interactive ? promptHidden(`One-time code for ${profile.name} (reconnect): `).catch(() => null) : null,
+    // A rejected code (the typed mfa-rejected) and reconnects need a fresh code: only a terminal can give one.
+    otp: terminalOtpProvider({
+      profileName: profile.name,
+      interactive,
+      err: (line) => ctx.err(line),
+      ask: (q) => promptHidden(q),
+    }),
   });
   const startedAt = new Date().toISOString();
   const status = async (): Promise<StatusResult> => {
@@ -209,12 +209,23 @@ async function readHandover(redactor: Redactor): Promise<{ secrets: CliSecrets; 
     text += String(chunk);
     if (text.includes('\n') || text.length > 64 * 1024) break;
   }
-  const h = JSON.parse(text.split('\n')[0] ?? '{}') as { psk?: unknown; password?: unknown; otp?: unknown };
+  const h = JSON.parse(text.split('\n')[0] ?? '{}') as {
+    psk?: unknown;
+    'client-key'?: unknown;
+    password?: unknown;
+    otp?: unknown;
+  };
   if (typeof h.password !== 'string')
     throw new CliExit(EXIT.secrets, 'ferry: no secrets handed over to the background process');
-  for (const v of [h.psk, h.password, h.otp]) if (typeof v === 'string') redactor.addSecret(v);
+  // The code is redacted by the connection while it is used, and not kept (see initialOtp).
+  const clientKey = h['client-key'];
+  for (const v of [h.psk, clientKey, h.password]) if (typeof v === 'string') redactor.addSecret(v);
   return {
-    secrets: { password: h.password, ...(typeof h.psk === 'string' ? { psk: h.psk } : {}) },
+    secrets: {
+      password: h.password,
+      ...(typeof h.psk === 'string' ? { psk: h.psk } : {}),
+      ...(typeof clientKey === 'string' ? { 'client-key': clientKey } : {}),
+    },
     ...(typeof h.otp === 'string' ? { otp: h.otp } : {}),
   };
 }

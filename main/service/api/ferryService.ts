@@ -22,6 +22,7 @@ import {
 } from '../../../core/api/ipc';
 import { isFerryError } from '../../../core/common/errors';
 import { Emitter } from '../../../core/common/events';
+import { importCertificateRequest } from '../../../core/pki/ipcImport';
 import type { ConnectionManager } from '../connection/manager';
 import type { ProfileStore, StoredProfile } from '../profiles/profileStore';
 import type { SettingsStore } from './settingsStore';
@@ -141,12 +142,15 @@ export class FerryService implements FerryApi {
     return success(null);
   }
 
-  async importCertificate(..._args: IpcArgs<'importCertificate'>): Promise<IpcResult<CertificateInfo>> {
-    return failure({
-      code: 'unsupported',
-      message: 'Certificate authentication is not supported by this build yet.',
-      hint: 'Use a pre-shared key.',
-    });
+  /** Parses the file (core/pki); a client certificate's key goes to the secret store, never the profile. */
+  async importCertificate(...[id, req]: IpcArgs<'importCertificate'>): Promise<IpcResult<CertificateInfo>> {
+    const r = importCertificateRequest(req);
+    if (!r.ok) return failure(asIpcError(r.error));
+    if (r.value.clientCredentials !== null) {
+      await this.opts.manager.secretStore.set(id, 'client-key', r.value.clientCredentials);
+      await this.announceProfiles();
+    }
+    return success({ ...r.value.info, keyType: r.value.keyType, warnings: r.value.warnings });
   }
 
   /** Starts connecting; progress and failures arrive as `connection` events. */

@@ -35,6 +35,10 @@ export function isRetryable(e: { readonly phase: string; readonly code: string }
 const NOT_RETRYABLE = new Set([
   'auth-failed',
   'otp-missing',
+  // SPEC §3 MFA: another attempt would only ask the user again (or send another push) unasked.
+  'mfa-rejected',
+  'push-rejected',
+  'push-timeout',
   'no-proposal-chosen',
   'invalid-id',
   'unauthorized',

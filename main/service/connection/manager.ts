@@ -4,7 +4,7 @@
  * second factors, and reports state, phases and logs as events; diagnostics and a redacted bundle on demand.
  */
 import { lookup } from 'node:dns/promises';
-import type { ConnectionView, MfaPrompt } from '../../../core/api/ipc';
+import type { ConnectionView, MfaPrompt, MfaRejection } from '../../../core/api/ipc';
 import { type Clock, systemClock } from '../../../core/common/clock';
 import { FerryError } from '../../../core/common/errors';
 import { Emitter } from '../../../core/common/events';
@@ -19,10 +19,12 @@ import {
 import { type RandomSource, systemRandom } from '../../../core/common/random';
 import type { ConnectionOptions } from '../../../core/connection/connection';
 import { ipsecCarrier } from '../../../core/connection/ipsecCarrier';
+import { machineSecretOption } from '../../../core/connection/ipsecProfile';
 import type { Profile } from '../../../core/profile/schema';
 import { redactingSecrets } from '../secrets/compose';
 import type { SecretKind, SecretStore } from '../secrets/types';
 import { type BackoffPolicy, DEFAULT_BACKOFF } from './backoff';
+import { CodeRedactor } from './codeRedaction';
 import { connectionView, type DiagnosticsReport, diagnosticsReport, redactedJson } from './diagnostics';
 import { MfaPrompts, type OtpProvider } from './mfa';
 import type { NetworkHost } from './networkHost';
@@ -40,6 +42,8 @@ export interface ConnectionManagerOptions {
   readonly carrier?: CarrierFor;
   readonly resolve?: (host: string) => Promise<string>;
   readonly clock?: Clock;
+  /** Wall-clock ms since the epoch, for MFA prompt deadlines (default Date.now). */
+  readonly now?: () => number;
   readonly random?: RandomSource;
   readonly backoff?: Partial<BackoffPolicy>;
   /** Supplies one-time codes; without it prompts wait for `answerMfa` (the UI). */
@@ -58,8 +62,8 @@ export interface ManagerEvents {
   log: (entry: LogEntry) => void;
 }
 
-const defaultCarrier: CarrierFor = (profile, psk, server) =>
-  ipsecCarrier({ profile, psk, resolve: async () => server });
+const defaultCarrier: CarrierFor = (profile, machineSecret, server) =>
+  ipsecCarrier({ profile, ...machineSecretOption(profile, machineSecret), resolve: async () => server });
 
 async function defaultResolve(host: string): Promise<string> {
   return (await lookup(host, { family: 4 })).address;
@@ -79,8 +83,8 @@ export class ConnectionManager {
   private readonly random: RandomSource;
   private readonly backoff: BackoffPolicy;
   private readonly mfa: MfaPrompts;
-  /** Profiles whose last one-time code the server rejected (the next prompt says "try again"). */
-  private readonly otpRejected = new Set<string>();
+  /** Why the server rejected each profile's last one-time code (the next prompt says so). Never the code. */
+  private readonly rejections = new Map<string, MfaRejection>();
 
   constructor(private readonly opts: ConnectionManagerOptions) {
     this.redactor = opts.redactor ?? new Redactor();
@@ -94,6 +98,9 @@ export class ConnectionManager {
       changed: (p) => this.events.emit('mfa', p),
       ...(opts.otp ? { provider: opts.otp } : {}),
       ...(opts.otpTimeoutSeconds ? { otpTimeoutSeconds: opts.otpTimeoutSeconds } : {}),
+      ...(opts.now ? { now: opts.now } : {}),
+      // Cancel on "approve on your device": stop waiting for the server, end that connect.
+      cancelPush: (profileId) => void this.disconnect(profileId),
     });
   }
 
@@ -108,7 +115,8 @@ export class ConnectionManager {
 
   /**
    * Connects `profile`; resolves with the view once connected, rejects with the FerryError that stopped the
-   * first attempt. A profile that is already active is refused (`already-active`).
+   * first attempt. A profile that is already active is refused (`already-active`). `otp` is used for the first
+   * attempt only and not kept (rejected → the session asks the provider or the UI for another).
    */
   async connect(profile: Profile, opts: { readonly otp?: string } = {}): Promise<ConnectionView> {
     const prev = this.entries.get(profile.id);
@@ -119,11 +127,12 @@ export class ConnectionManager {
         message: `profile "${profile.id}" is already connecting or connected`,
         hint: 'disconnect it first',
       });
-    if (opts.otp) this.redactor.addSecret(opts.otp);
     const ring = new RingBufferSink(this.opts.logCapacity ?? 5000);
+    // One-time codes are redacted only while an attempt holds them; everything else through the shared redactor.
+    const codes = new CodeRedactor(this.redactor);
     const logger = createLogger({
       sinks: [ring.sink, (e) => this.events.emit('log', e), ...(this.opts.sinks ?? [])],
-      redactor: this.redactor,
+      redactor: codes,
       level: this.opts.logLevel ?? 'debug',
       scope: `ferry.${profile.id}`,
     });
@@ -142,10 +151,12 @@ export class ConnectionManager {
       mfa: this.mfa,
       ...(this.opts.timeouts ? { timeouts: this.opts.timeouts } : {}),
       ...(this.opts.pppPrimitives ? { pppPrimitives: this.opts.pppPrimitives } : {}),
-      otpRejected: {
-        get: () => this.otpRejected.has(profile.id),
-        set: (r) => (r ? this.otpRejected.add(profile.id) : this.otpRejected.delete(profile.id)),
+      lastRejection: {
+        get: () => this.rejections.get(profile.id) ?? null,
+        set: (r) => (r ? this.rejections.set(profile.id, r) : this.rejections.delete(profile.id)),
       },
+      codes,
+      now: this.opts.now ?? Date.now,
       changed: () => session && this.emitView(session),
     });
     this.entries.set(profile.id, { session, ring });
@@ -190,8 +201,8 @@ export class ConnectionManager {
     return this.entries.get(profileId)?.ring.snapshot() ?? [];
   }
 
+  /** A code (or null = cancel) for the prompt `promptId`; the code goes to the waiting attempt, nowhere else. */
   answerMfa(promptId: string, code: string | null): boolean {
-    if (code) this.redactor.addSecret(code);
     return this.mfa.answer(promptId, code);
   }
 

@@ -1,18 +1,23 @@
 /**
  * SPEC §4 MFA prompts: a pending one-time-code request (answered by `answer(id, code)` from the UI, or by an
- * injected provider such as the CLI's terminal prompt) and the "waiting for push approval" notice.
+ * injected provider such as the CLI's terminal prompt) and the "waiting for push approval" notice. Every prompt
+ * carries its absolute deadline (wall clock) so a countdown stays right across reloads; a re-prompt carries the
+ * typed error that rejected the previous code. Codes pass through and are never kept here.
  */
-import type { MfaPrompt } from '../../../core/api/ipc';
+import type { MfaPrompt, MfaRejection } from '../../../core/api/ipc';
 import type { Clock, TimerHandle } from '../../../core/common/clock';
 import { type RandomSource, randomU32 } from '../../../core/common/random';
-import type { MfaBroker } from './session';
+import type { MfaBroker, OtpAsk } from './session';
 
 export type OtpPrompt = Extract<MfaPrompt, { kind: 'otp' }>;
+export type PushPrompt = Extract<MfaPrompt, { kind: 'push' }>;
+export type { MfaRejection };
 
 /** Supplies a code for a prompt; null = none (cancelled or no way to ask). */
 export type OtpProvider = (prompt: OtpPrompt, signal: AbortSignal) => Promise<string | null>;
 
 const OTP_RE = /^\d{6,8}$/;
+export const DEFAULT_OTP_TIMEOUT_SECONDS = 120;
 
 export class MfaPrompts implements MfaBroker {
   private current: MfaPrompt | null = null;
@@ -32,6 +37,10 @@ export class MfaPrompts implements MfaBroker {
       readonly provider?: OtpProvider;
       /** How long a code request waits for an answer (default 120 s). */
       readonly otpTimeoutSeconds?: number;
+      /** Wall-clock time in ms since the epoch, for the prompts' deadlines (default Date.now). */
+      readonly now?: () => number;
+      /** The user cancelled a pending push (answered its prompt with null): stop that connect. */
+      readonly cancelPush?: (profileId: string) => void;
     },
   ) {}
 
@@ -39,15 +48,17 @@ export class MfaPrompts implements MfaBroker {
     return this.current;
   }
 
-  async otp(profileId: string, retry: boolean): Promise<string | null> {
+  async otp(profileId: string, ask: OtpAsk = { retry: false }): Promise<string | null> {
     this.cancel();
-    const seconds = this.opts.otpTimeoutSeconds ?? 120;
+    const seconds = this.opts.otpTimeoutSeconds ?? DEFAULT_OTP_TIMEOUT_SECONDS;
     const prompt: OtpPrompt = {
       id: `otp-${randomU32(this.opts.random).toString(16).padStart(8, '0')}`,
       profileId,
       kind: 'otp',
       expiresInSeconds: seconds,
-      retry,
+      deadline: Math.round((this.opts.now ?? Date.now)() + seconds * 1000),
+      retry: ask.retry,
+      ...(ask.rejected ? { rejected: ask.rejected } : {}),
       digits: { min: 6, max: 8 },
     };
     this.show(prompt);
@@ -69,14 +80,24 @@ export class MfaPrompts implements MfaBroker {
     return code !== null && OTP_RE.test(code) ? code : null;
   }
 
-  /** The UI's answer to the prompt `id` (null = cancelled). False when no such prompt is pending. */
+  /**
+   * The UI's answer to the prompt `id`: a code, or null = cancel (for a push prompt: stop waiting, which ends that
+   * connect). False when no such prompt is pending, or a code was sent for a push.
+   */
   answer(id: string, code: string | null): boolean {
+    const push = this.current?.kind === 'push' && this.current.id === id ? this.current : null;
+    if (push) {
+      if (code !== null) return false;
+      this.show(null);
+      this.opts.cancelPush?.(push.profileId);
+      return true;
+    }
     if (!this.waiting || this.waiting.id !== id) return false;
     this.settle(id, code);
     return true;
   }
 
-  push(_profileId: string, prompt: Extract<MfaPrompt, { kind: 'push' }> | null): void {
+  push(_profileId: string, prompt: PushPrompt | null): void {
     if (prompt === null) {
       if (this.current?.kind === 'push') this.show(null);
       return;

@@ -3,28 +3,40 @@
  * (carrier, L2TP, PPP, routes, DNS) with the TUN pumping; after a loss it reconnects with backoff while the
  * state keeps showing why (SPEC §1.7), until it is up again, gives up, or the user disconnects.
  */
-import type { MfaPrompt } from '../../../core/api/ipc';
+import type { MfaPrompt, MfaRejection } from '../../../core/api/ipc';
 import type { Clock, TimerHandle } from '../../../core/common/clock';
 import { FerryError, isFerryError } from '../../../core/common/errors';
 import type { Logger, RingBufferSink } from '../../../core/common/log';
 import type { RandomSource } from '../../../core/common/random';
 import type { CarrierFactory } from '../../../core/connection/carrier';
 import { Connection, type ConnectionOptions } from '../../../core/connection/connection';
+import { machineSecretKind } from '../../../core/connection/ipsecProfile';
 import type { ConnectionState } from '../../../core/connection/state';
 import type { PhaseEntry } from '../../../core/connection/timeline';
 import type { Profile } from '../../../core/profile/schema';
 import type { SecretKind, SecretStore } from '../secrets/types';
 import { SECRET_LABELS, secretError } from '../secrets/types';
 import { type BackoffPolicy, backoffDelay, isRetryable } from './backoff';
+import type { CodeRedactor } from './codeRedaction';
 import type { NetworkHost, NetworkSession } from './networkHost';
 
 /** Builds the carrier for one attempt (default: ipsecCarrier with the already resolved address). */
-export type CarrierFor = (profile: Profile, psk: string, serverAddress: string) => CarrierFactory;
+/** `machineSecret` is the PSK or the serialized client credentials, as `machineSecretKind(profile)` says. */
+export type CarrierFor = (profile: Profile, machineSecret: string, serverAddress: string) => CarrierFactory;
+
+/** What a code request says: whether an earlier code failed, and the typed error that rejected it. */
+export interface OtpAsk {
+  readonly retry: boolean;
+  readonly rejected?: MfaRejection;
+}
+
+/** SPEC §3: codes one connect asks for at most (the first and two re-prompts after rejections). */
+export const MAX_CODES_PER_CONNECT = 3;
 
 /** How a session asks for a second factor. */
 export interface MfaBroker {
   /** A one-time code for `otp-append`; null when none comes (cancelled, expired, no terminal). */
-  otp(profileId: string, retry: boolean): Promise<string | null>;
+  otp(profileId: string, ask: OtpAsk): Promise<string | null>;
   /** Push approval pending (`push` mode, during PPP authentication) or over (null). */
   push(profileId: string, prompt: Extract<MfaPrompt, { kind: 'push' }> | null): void;
   /** Drops this profile's pending code request (the user disconnected meanwhile). */
@@ -45,13 +57,18 @@ export interface SessionDeps {
   readonly mfa: MfaBroker;
   readonly timeouts?: ConnectionOptions['timeouts'];
   readonly pppPrimitives?: ConnectionOptions['pppPrimitives'];
-  /** Whether the server rejected the last one-time code for this profile (kept across sessions by the manager). */
-  readonly otpRejected: { get(): boolean; set(rejected: boolean): void };
+  /** Why the server rejected the last one-time code of this profile, if it did (kept across sessions). */
+  readonly lastRejection: { get(): MfaRejection | null; set(rejection: MfaRejection | null): void };
+  /** The redaction scope of this session's loggers: one-time codes are held only while an attempt uses them. */
+  readonly codes: CodeRedactor;
+  /** Wall-clock ms since the epoch (prompt deadlines). */
+  readonly now: () => number;
   /** Something in the view changed. */
   readonly changed: () => void;
 }
 
 type Connected = Extract<ConnectionState, { kind: 'connected' }>;
+type AttemptResult = { ok: true; state: Connected } | { ok: false; error: FerryError };
 
 export class ProfileSession {
   private st: ConnectionState = { kind: 'idle' };
@@ -103,7 +120,7 @@ export class ProfileSession {
 
   /** The first attempt; resolves when connected, rejects with the FerryError that stopped it. */
   async start(otp?: string): Promise<Connected> {
-    const r = await this.attempt(otp);
+    const r = await this.attemptWithCodes(otp);
     if (r.ok) return r.state;
     this.finish();
     throw r.error;
@@ -126,32 +143,55 @@ export class ProfileSession {
     this.finish();
   }
 
-  private async attempt(
-    otp?: string,
-  ): Promise<{ ok: true; state: Connected } | { ok: false; error: FerryError }> {
+  /**
+   * One connect. With "otp-append", a rejected code (typed `mfa-rejected`) is asked for again — with the error's
+   * text — and tried in a clean full reconnect (PAP's verdict ends the PPP session, and the orchestrator cannot
+   * reopen L2TP alone), up to MAX_CODES_PER_CONNECT codes; a cancelled re-prompt ends with the rejection.
+   */
+  private async attemptWithCodes(given?: string): Promise<AttemptResult> {
+    let code = given;
+    let rejection: FerryError | null = null;
+    for (let n = 1; ; n++) {
+      const r = await this.attempt(code, rejection);
+      if (r.ok || this.stopped || r.error.code !== 'mfa-rejected' || n >= MAX_CODES_PER_CONNECT) return r;
+      this.log.info('one-time code rejected: asking for another', { codesTried: n });
+      rejection = r.error;
+      code = undefined;
+    }
+  }
+
+  private async attempt(given: string | undefined, rejection: FerryError | null): Promise<AttemptResult> {
     const { profile } = this.deps;
     this.timeline = [];
     this.conn = null;
     this.losing = false;
-    this.setState({ kind: 'connecting', phase: 'ike-phase1' });
+    // During a re-prompt the failed state (mfa-rejected) stays visible until a new code arrives.
+    if (!rejection) this.setState({ kind: 'connecting', phase: 'ike-phase1' });
     let conn: Connection | null = null;
     let usedOtp = false;
     try {
-      const psk = await this.secret('psk');
+      const machineSecret = await this.secret(machineSecretKind(profile));
       const password = await this.secret('password');
-      let code = otp;
+      let code = given;
       if (profile.mfa.mode === 'otp-append' && code === undefined) {
-        code = (await this.deps.mfa.otp(profile.id, this.deps.otpRejected.get())) ?? undefined;
+        const last = rejection ? asRejection(rejection) : this.deps.lastRejection.get();
+        code =
+          (await this.deps.mfa.otp(profile.id, last ? { retry: true, rejected: last } : { retry: false })) ??
+          undefined;
         if (this.stopped) throw cancelled();
         if (code === undefined)
-          throw new FerryError({
-            phase: 'auth',
-            code: 'otp-missing',
-            message: 'this profile needs a one-time code and none was given',
-            hint: 'enter the current code from your authenticator',
-          });
+          throw (
+            rejection ??
+            new FerryError({
+              phase: 'auth',
+              code: 'otp-missing',
+              message: 'this profile needs a one-time code and none was given',
+              hint: 'enter the current code from your authenticator',
+            })
+          );
+        if (rejection) this.setState({ kind: 'connecting', phase: 'ike-phase1' });
       }
-      if (code !== undefined) this.deps.logger.redactor.addSecret(code);
+      if (code !== undefined) this.deps.codes.hold(code);
       usedOtp = code !== undefined;
       if (profile.mfa.mode === 'otp-prompt')
         throw new FerryError({
@@ -169,7 +209,7 @@ export class ProfileSession {
       conn = new Connection({
         profile,
         secrets: { password, ...(code !== undefined ? { otp: code } : {}) },
-        carrier: this.deps.carrier(profile, psk, server),
+        carrier: this.deps.carrier(profile, machineSecret, server),
         ...(this.net ? { network: this.net.configurator } : {}),
         clock: this.deps.clock,
         random: this.deps.random,
@@ -181,17 +221,20 @@ export class ProfileSession {
       this.net?.bind(conn);
       this.watch(conn);
       const up = await conn.connect();
-      if (usedOtp) this.deps.otpRejected.set(false);
+      if (usedOtp) this.deps.lastRejection.set(null);
       this.net?.onLost((e) => void this.lost(e, true));
       return { ok: true, state: up };
     } catch (e) {
       const error = isFerryError(e) ? e : internal(e);
-      if (usedOtp) this.deps.otpRejected.set(error.phase === 'auth' && error.code === 'auth-failed');
+      if (usedOtp) this.deps.lastRejection.set(error.code === 'mfa-rejected' ? asRejection(error) : null);
       await this.net?.close();
       this.net = null;
       if (this.stopped) return { ok: false, error: cancelled() };
       if (conn?.state.kind !== 'failed') this.setState(failedState(error));
       return { ok: false, error };
+    } finally {
+      // The code was used (or never was): nothing keeps it beyond this attempt, not even for redaction.
+      this.deps.codes.release();
     }
   }
 
@@ -223,12 +266,14 @@ export class ProfileSession {
     if (mfa.mode !== 'push') return;
     const auth = t.find((p) => p.phase === 'auth');
     const id = this.deps.profile.id;
+    // The phase event for the start of auth is emitted as it begins: the approval window counts from now.
     if (auth?.result === 'running')
       this.deps.mfa.push(id, {
         id: `push-${id}`,
         profileId: id,
         kind: 'push',
         expiresInSeconds: mfa.timeoutSeconds,
+        deadline: Math.round(this.deps.now() + mfa.timeoutSeconds * 1000),
       });
     else if (auth) this.deps.mfa.push(id, null);
   }
@@ -265,7 +310,7 @@ export class ProfileSession {
     this.pending = null;
     if (this.stopped) return;
     this.log.info('reconnecting', { attempt });
-    const r = await this.attempt();
+    const r = await this.attemptWithCodes();
     if (r.ok || this.stopped) return;
     this.schedule(attempt + 1, r.error);
   }
@@ -277,13 +322,6 @@ export class ProfileSession {
 
   private async secret(kind: SecretKind): Promise<string> {
     const { profile, secrets } = this.deps;
-    if (kind === 'psk' && profile.machineAuth.method !== 'psk')
-      throw new FerryError({
-        phase: 'profile',
-        code: 'certificate-unsupported',
-        message: 'certificate machine authentication is not supported yet',
-        hint: 'use a pre-shared key for this profile',
-      });
     const r = await secrets.get(profile.id, kind);
     if (r.status === 'found') return r.value;
     const what = SECRET_LABELS[kind];
@@ -330,6 +368,8 @@ export class ProfileSession {
     this.resolveEnded(this.st);
   }
 }
+
+const asRejection = (e: FerryError): MfaRejection => ({ code: e.code, message: e.message, hint: e.hint });
 
 function failedState(e: FerryError): ConnectionState {
   return { kind: 'failed', phase: e.phase, code: e.code, message: e.message, hint: e.hint };

@@ -91,7 +91,10 @@ export function UserAuthSection({
           {
             value: 'otp-append',
             label: 'One-time code appended to the password',
-            note: 'You are asked for the code at connect; it is sent after the password. Needs PAP.',
+            disabled: b.policy.forbidPap && b.form.mfaMode !== 'otp-append',
+            note: b.policy.forbidPap
+              ? 'Not allowed: it needs PAP, which your organisation forbids.'
+              : 'You are asked for the code at connect; it is sent after the password. Needs PAP, and only PAP is used: the password and code travel unhashed, protected by IPsec alone.',
           },
           {
             value: 'otp-prompt',
@@ -101,7 +104,7 @@ export function UserAuthSection({
           {
             value: 'push',
             label: 'Push approval',
-            note: 'Approve the sign-in on your phone; the connect waits for it.',
+            note: 'Approve the sign-in on your phone; the connect waits for it. Works with MS-CHAPv2 (no PAP needed).',
           },
         ]}
       />

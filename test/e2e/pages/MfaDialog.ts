@@ -19,6 +19,20 @@ export class MfaDialog {
     return this.dialog.getByTestId('mfa-rejected');
   }
 
+  /** The re-prompt's reason: the core's typed error (message — hint). */
+  get rejectedReason(): Locator {
+    return this.dialog.getByTestId('mfa-rejected-reason');
+  }
+
+  /** The typed error's code on the re-prompt (e.g. mfa-rejected). */
+  get rejectedCode(): Locator {
+    return this.dialog.getByTestId('mfa-rejected-code');
+  }
+
+  get heading(): Locator {
+    return this.dialog.getByRole('heading');
+  }
+
   get waiting(): Locator {
     return this.dialog.getByText(/Waiting for approval on your device/);
   }

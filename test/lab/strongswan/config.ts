@@ -10,9 +10,24 @@ export type PppAuth = 'mschap-v2' | 'chap-md5' | 'pap' | 'eap';
 export type DpdAction = 'clear' | 'hold' | 'restart' | 'none';
 export type UniqueIds = 'no' | 'yes' | 'never' | 'replace' | 'keep';
 
+/** The server's certificate material for `auth: 'pubkey'` (made by the test, e.g. with testPki.ts). */
+export interface LabCredentials {
+  /** CAs the server trusts for client certificates (/etc/ipsec.d/cacerts). */
+  readonly caPems: readonly string[];
+  /** The server's certificate (leftcert) and its private key (PEM, PKCS#8 or traditional). */
+  readonly certPem: string;
+  readonly keyPem: string;
+  readonly keyType: 'rsa' | 'ecdsa';
+}
+
 export interface StrongSwanConfig {
   /** IKEv1 pre-shared key (`%any %any : PSK`), written hex-encoded so any characters are safe. */
   readonly psk: string;
+  /** Phase-1 authentication: `secret` (the PSK) or `pubkey` (RSA/ECDSA signatures with `credentials`). */
+  readonly auth: 'psk' | 'pubkey';
+  readonly credentials: LabCredentials | null;
+  /** `leftid`: the identity the server claims (default: its certificate's subject DN, or its address). */
+  readonly leftId: string | null;
   /** PPP users (chap-secrets and pap-secrets). */
   readonly users: readonly LabUser[];
   /** `ike=` proposal list; a trailing `!` makes it strict (anything else gets NO_PROPOSAL_CHOSEN). */
@@ -58,6 +73,9 @@ export interface StrongSwanConfig {
 
 export const DEFAULT_CONFIG: StrongSwanConfig = {
   psk: 'ferry-lab-psk',
+  auth: 'psk',
+  credentials: null,
+  leftId: null,
   users: [{ username: 'alice', password: 's3cret' }],
   ike: 'aes256-sha256-modp2048,aes128-sha1-modp2048!',
   esp: 'aes256-sha256,aes128-sha1,aes256gcm16,aes128gcm16!',
@@ -87,6 +105,9 @@ export const DEFAULT_CONFIG: StrongSwanConfig = {
 const PROPOSAL = /^[a-z0-9]+(?:-[a-z0-9]+)*(?:,[a-z0-9]+(?:-[a-z0-9]+)*)*!?$/;
 const IPV4 = /^(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/;
 const int = (min: number, max: number) => z.number().int().min(min).max(max);
+const PEM =
+  /^(-----BEGIN [A-Z0-9 ]{1,40}-----\r?\n[A-Za-z0-9+/=:,\- \r\n]{1,16000}-----END [A-Z0-9 ]{1,40}-----\r?\n?)+$/;
+const pem = z.string().max(32_000).regex(PEM, 'PEM blocks');
 
 const userSchema = z.object({
   // pppd secrets: printable ASCII; "*" alone would be pppd's wildcard client.
@@ -119,6 +140,21 @@ const schema = z
       .refine((us) => new Set(us.map((u) => u.username)).size === us.length, 'usernames must be unique'),
     ike: z.string().max(512).regex(PROPOSAL, 'strongSwan proposal list, e.g. aes256-sha256-modp2048!'),
     esp: z.string().max(512).regex(PROPOSAL, 'strongSwan proposal list, e.g. aes256gcm16!'),
+    auth: z.enum(['psk', 'pubkey']),
+    credentials: z
+      .object({
+        caPems: z.array(pem).min(1).max(4),
+        certPem: pem,
+        keyPem: pem,
+        keyType: z.enum(['rsa', 'ecdsa']),
+      })
+      .strict()
+      .nullable(),
+    // Written inside double quotes: no quote, backslash or control characters.
+    leftId: z
+      .string()
+      .regex(/^[A-Za-z0-9@.=, _*+-]{1,200}$/, 'an FQDN (@name), address or DN without quotes')
+      .nullable(),
     forceEncaps: z.boolean(),
     pppAuth: z.enum(['mschap-v2', 'chap-md5', 'pap', 'eap']),
     ipv6cp: z.boolean(),
@@ -145,6 +181,10 @@ const schema = z
   .refine((c) => c.marginTimeSec < Math.min(c.ikeLifetimeSec, c.keyLifeSec), {
     message: 'marginTimeSec must be below ikeLifetimeSec and keyLifeSec',
     path: ['marginTimeSec'],
+  })
+  .refine((c) => (c.auth === 'pubkey') === (c.credentials !== null), {
+    message: "auth 'pubkey' needs credentials, auth 'psk' none",
+    path: ['credentials'],
   });
 
 /**

@@ -11,6 +11,7 @@ import { labDir, netnsExists, readPid, removePid, waitFor, writePid } from '../s
 import type { LabInfo, LabServer, LabUpOptions, LabUser } from '../types';
 import { configFromFlatOptions, DEFAULT_CONFIG, resolveConfig, type StrongSwanConfig } from './config';
 import { type ExecResult, GuestConsole } from './console';
+import { installCredentials } from './credentials';
 import { buildImage, type LabImage, removeAbandoned } from './image';
 import { CLIENT_ADDRESS, NETNS, networkLeftovers, setupNetwork, TAP, teardownNetwork } from './network';
 import { applyBundle, renderGuestFiles, TUNNEL_LOCAL, TUNNEL_POOL } from './render';
@@ -26,7 +27,7 @@ import {
   VM_ADDRESS,
 } from './vm';
 
-export type { DpdAction, PppAuth, StrongSwanConfig, UniqueIds } from './config';
+export type { DpdAction, LabCredentials, PppAuth, StrongSwanConfig, UniqueIds } from './config';
 export { DEFAULT_CONFIG, resolveConfig } from './config';
 export type { ExecResult } from './console';
 export { buildImage, cachedImage, type LabImage } from './image';
@@ -147,7 +148,11 @@ async function ensureSavedState(img: LabImage): Promise<SavedState> {
 export async function reconfigure(config: Partial<StrongSwanConfig> = {}): Promise<StrongSwanInfo> {
   const resolved = resolveConfig(config);
   const t0 = Date.now();
-  const summary = await withConsole((con) => applyConfig(con, resolved));
+  const hadCredentials = active?.config.credentials != null;
+  const summary = await withConsole(async (con) => {
+    if (resolved.credentials || hadCredentials) await installCredentials(con, resolved.credentials);
+    return applyConfig(con, resolved);
+  });
   timings.reconfigure = Date.now() - t0;
   log(`configuration applied in ${timings.reconfigure} ms: ${summary}`);
   active = infoFor(resolved, readLabState()?.clientNetns ?? null);
@@ -213,7 +218,12 @@ async function up(opts: StrongSwanUpOptions = {}): Promise<StrongSwanInfo> {
     restoreVm(img, state, files(), { netns: NETNS, tap: TAP, onPid: (pid) => writePid(dir(), 'qemu', pid) }),
   );
   vm.qmp.close();
-  const summary = await timed('configure', () => withConsole((con) => applyConfig(con, config)));
+  const summary = await timed('configure', () =>
+    withConsole(async (con) => {
+      if (config.credentials) await installCredentials(con, config.credentials);
+      return applyConfig(con, config);
+    }),
+  );
   timings.total = Date.now() - t0;
   log(`up in ${(timings.total / 1000).toFixed(1)} s: ${summary}`);
   active = infoFor(config, clientNetns);

@@ -2,7 +2,8 @@
  * Renders a validated StrongSwanConfig into the guest's config files. The guest script ferry-apply writes
  * them byte for byte (only to a fixed list of paths) and restarts only the daemons whose files changed.
  */
-import type { StrongSwanConfig } from './config';
+import { createHash } from 'node:crypto';
+import type { LabCredentials, StrongSwanConfig } from './config';
 
 /** Addresses inside the lab (fixed; see index.ts for the link). */
 export const TUNNEL_LOCAL = '10.203.0.1';
@@ -35,6 +36,28 @@ export function pppWord(s: string): string {
 
 const yesNo = (b: boolean) => (b ? 'yes' : 'no');
 
+/** Where installCredentials() puts the server's certificate material (see credentials.ts). */
+export const SERVER_CERT_FILE = 'ferry-server.pem';
+export const SERVER_KEY_FILE = 'ferry-server.key';
+
+/** Changes whenever the credentials do, so ipsec.conf changes and ferry-apply restarts charon to reload them. */
+export function credentialsDigest(c: LabCredentials): string {
+  return createHash('sha256')
+    .update(JSON.stringify([c.caPems, c.certPem, c.keyPem, c.keyType]))
+    .digest('hex')
+    .slice(0, 16);
+}
+
+/** The conn lines that differ between PSK and certificates (PSK renders as it always did). */
+function authLines(c: StrongSwanConfig): string {
+  const id = c.leftId === null ? '' : `\tleftid="${c.leftId}"\n`;
+  if (c.auth === 'psk' || c.credentials === null) return `\tauthby=secret\n${id}`;
+  return (
+    `\tauthby=pubkey\n\tleftcert=${SERVER_CERT_FILE}\n\tleftsendcert=ifasked\n${id}` +
+    `\trightid=%any\n\t# credentials ${credentialsDigest(c.credentials)}\n`
+  );
+}
+
 function ipsecConf(c: StrongSwanConfig): string {
   const l = c.ikeLogLevel;
   const low = Math.min(l, 1);
@@ -44,8 +67,7 @@ function ipsecConf(c: StrongSwanConfig): string {
 
 conn ${CONN_NAME}
 \tkeyexchange=ikev1
-\tauthby=secret
-\ttype=transport
+${authLines(c)}\ttype=transport
 \tleft=%any
 \tleftprotoport=17/1701
 \tright=%any
@@ -66,7 +88,9 @@ conn ${CONN_NAME}
 }
 
 function ipsecSecrets(c: StrongSwanConfig): string {
-  return `${HEADER}%any %any : PSK 0x${Buffer.from(c.psk, 'utf8').toString('hex')}\n`;
+  const psk = `%any %any : PSK 0x${Buffer.from(c.psk, 'utf8').toString('hex')}\n`;
+  if (c.auth === 'psk' || c.credentials === null) return `${HEADER}${psk}`;
+  return `${HEADER}${psk}: ${c.credentials.keyType === 'rsa' ? 'RSA' : 'ECDSA'} ${SERVER_KEY_FILE}\n`;
 }
 
 function charonConf(c: StrongSwanConfig): string {

@@ -104,11 +104,49 @@ describe('collectSecrets', () => {
     });
   });
 
+  it('certificate profiles: the client key from the environment or the keyring, never a prompt', async () => {
+    const r = parseProfile({
+      id: 'certs',
+      name: 'Certs',
+      server: 'vpn.example.com',
+      machineAuth: {
+        method: 'certificate',
+        clientCertificate: 'ab'.repeat(32),
+        caCertificatePem: '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n',
+      },
+      userAuth: { username: 'alice' },
+    });
+    if (!r.ok) throw new Error('fixture');
+    const redactor = new Redactor();
+    const fromRing = await collectSecrets(r.value, {
+      env: { FERRY_PASSWORD: 'pw' },
+      redactor,
+      keyring: new MemorySecretStore({ certs: { 'client-key': 'serialized-credentials' } }),
+    });
+    expect(fromRing).toEqual({ 'client-key': 'serialized-credentials', password: 'pw' });
+    expect(redactor.scrub('serialized-credentials')).toBe('[redacted]');
+    const asked: string[] = [];
+    await expect(
+      collectSecrets(r.value, {
+        env: { FERRY_PASSWORD: 'pw' },
+        redactor,
+        prompt: async (q) => {
+          asked.push(q);
+          return 'typed';
+        },
+      }),
+    ).rejects.toMatchObject({
+      phase: 'secrets',
+      code: 'secret-missing',
+      hint: expect.stringContaining('--keyring'),
+    });
+    expect(asked).toEqual([]);
+  });
+
   it('the first OTP from --otp, else FERRY_OTP; nonsense is ignored', () => {
-    const r = new Redactor();
-    expect(initialOtp('123456', { FERRY_OTP: '654321' }, r)).toBe('123456');
-    expect(initialOtp(undefined, { FERRY_OTP: '654321' }, r)).toBe('654321');
-    expect(initialOtp(undefined, { FERRY_OTP: 'abc' }, r)).toBeUndefined();
-    expect(r.scrub('123456 654321')).toBe('[redacted] [redacted]');
+    expect(initialOtp('123456', { FERRY_OTP: '654321' })).toBe('123456');
+    expect(initialOtp(undefined, { FERRY_OTP: '654321' })).toBe('654321');
+    expect(initialOtp(undefined, { FERRY_OTP: 'abc' })).toBeUndefined();
+    expect(initialOtp(undefined, {})).toBeUndefined();
   });
 });

@@ -64,6 +64,11 @@ export interface ServerProfile {
   readonly rejectIpAddress?: boolean;
   /** MRU in the pppd-flavoured LCP request (default 1400). */
   readonly serverMru?: number;
+  /**
+   * A wrong PAP password gets no Authenticate-Nak: the server just terminates the link, as SoftEther 5.01 does
+   * (Proto_PPP.c: NewIPC fails → PPP_STATUS_FAIL), also when its RADIUS backend said Access-Reject.
+   */
+  readonly papHangUp?: boolean;
   /** Never answer anything (a dead PPP server). */
   readonly silent?: boolean;
   /** Open LCP but never start authentication. */
@@ -289,6 +294,10 @@ export class FakeServer {
     const ok =
       Buffer.from(p.value.peerId).toString() === this.p.user &&
       Buffer.from(p.value.password).toString() === this.p.password;
+    if (!ok && this.p.papHangUp) {
+      this.authDone(false);
+      return;
+    }
     this.out(
       encodeFrame(
         PROTO.PAP,

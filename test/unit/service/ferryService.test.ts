@@ -153,7 +153,7 @@ describe('FerryService', () => {
     });
   });
 
-  it('settings persist atomically; certificate import is reported as unsupported; stale MFA answers are refused', async () => {
+  it('settings persist atomically; a certificate that is not one is refused as such; stale MFA answers are refused', async () => {
     const { api, events } = await service();
     expect(await api.setSettings({ theme: 'dark' })).toEqual({
       type: 'success',
@@ -168,7 +168,7 @@ describe('FerryService', () => {
     expect(await reloaded.load()).toEqual({ launchAtLogin: false, theme: 'dark' });
     expect(await api.importCertificate('fake-lns', { format: 'pem', text: 'x', role: 'ca' })).toMatchObject({
       type: 'error',
-      error: { code: 'unsupported' },
+      error: { code: 'not-a-certificate' },
     });
     expect(await api.answerMfa('otp-123', '123456')).toMatchObject({
       type: 'error',

@@ -3,8 +3,16 @@
  * It mimics the server behaviours seen in the lab: SoftEther (silent on a bad MM5, retransmits every 2 s, ID 0.0.0.0)
  * and strongSwan (answers duplicates with its last message, error notifies after a bad MM5).
  */
+import type { KeyObject } from 'node:crypto';
 import { concatBytes, equalBytes, fromHex } from '../../../../core/common/bytes';
-import { DOI_IPSEC, ExchangeType, HeaderFlag, NotifyType, ProtocolId } from '../../../../core/ike/constants';
+import {
+  CertEncoding,
+  DOI_IPSEC,
+  ExchangeType,
+  HeaderFlag,
+  NotifyType,
+  ProtocolId,
+} from '../../../../core/ike/constants';
 import { CIPHERS } from '../../../../core/ike/crypto/cipher';
 import { type DhKeyPair, generateDhKeyPair } from '../../../../core/ike/crypto/dh';
 import { IvStore } from '../../../../core/ike/crypto/ivs';
@@ -19,6 +27,13 @@ import {
 } from '../../../../core/ike/crypto/keys';
 import { type CipherContext, decryptMessage, encryptMessage } from '../../../../core/ike/crypto/protect';
 import {
+  authPrfHash,
+  isSignatureMethod,
+  signAuthHash,
+  skeyidSignature,
+  verifyAuthHash,
+} from '../../../../core/ike/crypto/signature';
+import {
   decodeHeader,
   decodePlainMessage,
   encodeMessage,
@@ -32,6 +47,7 @@ import type { SaPayload } from '../../../../core/ike/payloads/sa';
 import { type ParsedPhase1Transform, parsePhase1Transform } from '../../../../core/ike/proposals';
 import { NATT_VENDOR_IDS, type NattVariant } from '../../../../core/ike/vendorIds';
 import type { DatagramSocket, UdpEndpoint } from '../../../../core/net/udp';
+import { Certificate } from '../../../../core/pki/certificate';
 import type { FakeClock } from '../../../support/deterministic';
 import type { FakeNetwork } from './fakeNetwork';
 
@@ -63,6 +79,18 @@ export interface ResponderOptions {
   readonly softetherNoProposal?: boolean;
   /** Swallow every message of these kinds (tests timeouts). */
   readonly ignore?: ReadonlySet<'mm1' | 'mm3' | 'mm5'>;
+  /**
+   * Signature authentication (RFC 2409 §5.1) like strongSwan with authby=pubkey: SKEYID from the nonces, our
+   * certificate chain (leaf first) and SIG_R in MM6; the initiator's SIG_I is verified with its CERT.
+   */
+  readonly signature?: {
+    readonly privateKey: KeyObject;
+    readonly chain: readonly Uint8Array[];
+    /** Corrupt SIG_R, or leave our certificates out of MM6. */
+    readonly tamper?: 'bad-signature' | 'no-certificate';
+  };
+  /** Certificate requests seen in MM3 (their authority bytes). */
+  readonly onCertificateRequests?: (authorities: Uint8Array[]) => void;
 }
 
 interface SaState {
@@ -98,7 +126,7 @@ export class ScriptedResponder {
   readonly address: string;
   readonly events: string[] = [];
   /** Initiator IDs and whether HASH_I verified, per MM5. */
-  readonly mm5Results: { ok: boolean; initialContact: boolean }[] = [];
+  readonly mm5Results: { ok: boolean; initialContact: boolean; certificates?: number }[] = [];
   readonly sas: SaState[] = [];
   private readonly s500: DatagramSocket;
   private readonly s4500: DatagramSocket;
@@ -173,15 +201,15 @@ export class ScriptedResponder {
       return;
     }
     if (zero && !sa) {
-      this.mm1(d, from);
+      this.mm1(d, from, natt);
       return;
     }
     if (!sa || !equalBytes(sa.ckyR, header.responderCookie)) return;
-    if (sa.stage === 'mm2' && !(header.flags & HeaderFlag.ENCRYPTION)) this.mm3(sa, d, from);
+    if (sa.stage === 'mm2' && !(header.flags & HeaderFlag.ENCRYPTION)) this.mm3(sa, d, from, natt);
     else if (sa.stage === 'mm4' && header.flags & HeaderFlag.ENCRYPTION) this.mm5(sa, d, from, natt);
   }
 
-  private mm1(d: Uint8Array, from: UdpEndpoint): void {
+  private mm1(d: Uint8Array, from: UdpEndpoint, natt = false): void {
     if (this.o.ignore?.has('mm1')) return;
     const m = decodePlainMessage(d);
     if (!m.ok) return;
@@ -217,7 +245,7 @@ export class ScriptedResponder {
           },
         ],
       );
-      this.send(null, n, from, false);
+      this.send(null, n, from, natt);
       return;
     }
     const sa: SaState = {
@@ -242,7 +270,7 @@ export class ScriptedResponder {
       data: fromHex(NATT_VENDOR_IDS[v]),
     }));
     if (this.o.dpd ?? true) vids.push({ kind: 'vid', data: fromHex('afcad71368a1f1c96b8696fc77570100') });
-    this.send(sa, encodeMessage(this.header(sa, 0), [reply, ...vids]), from, false);
+    this.send(sa, encodeMessage(this.header(sa, 0), [reply, ...vids]), from, natt);
   }
 
   private header(
@@ -254,7 +282,7 @@ export class ScriptedResponder {
     return { initiatorCookie: sa.ckyI, responderCookie: sa.ckyR, exchangeType, flags, messageId };
   }
 
-  private mm3(sa: SaState, d: Uint8Array, from: UdpEndpoint): void {
+  private mm3(sa: SaState, d: Uint8Array, from: UdpEndpoint, natt = false): void {
     if (this.o.ignore?.has('mm3')) return;
     const m = decodePlainMessage(d);
     if (!m.ok) return;
@@ -270,7 +298,10 @@ export class ScriptedResponder {
     const hashAlg = sa.t.hash;
     sa.dh = dh;
     sa.gxi = ke.payload.data;
-    sa.skeyid = skeyidPsk(hashAlg, this.o.psk, ni.payload.data, nr);
+    this.o.onCertificateRequests?.(payloadsOfKind(m.value.payloads, 'cr').map((e) => e.payload.authority));
+    sa.skeyid = this.o.signature
+      ? skeyidSignature(hashAlg, ni.payload.data, nr, gxy)
+      : skeyidPsk(hashAlg, this.o.psk, ni.payload.data, nr);
     sa.keys = derivePhase1Keys(hashAlg, sa.skeyid, gxy, sa.ckyI, sa.ckyR, CIPHERS[sa.t.encryption].keyLength);
     const bs = CIPHERS[sa.t.encryption].blockSize;
     sa.ivs = new IvStore(hashAlg, bs, phase1InitialIv(hashAlg, sa.gxi, dh.publicValue, bs));
@@ -287,7 +318,7 @@ export class ScriptedResponder {
         { kind: 'nat-d', draft, hash: natDetectionHash(hashAlg, sa.ckyI, sa.ckyR, from.address, from.port) },
         { kind: 'nat-d', draft, hash: natDetectionHash(hashAlg, sa.ckyI, sa.ckyR, '0.0.0.0', 500) },
       );
-    this.send(sa, encodeMessage(this.header(sa, 0), payloads), from, false);
+    this.send(sa, encodeMessage(this.header(sa, 0), payloads), from, natt);
   }
 
   private mm5(sa: SaState, d: Uint8Array, from: UdpEndpoint, natt: boolean): void {
@@ -298,13 +329,29 @@ export class ScriptedResponder {
     const dec = decryptMessage(sa.cipher!, d, h.value, iv);
     let ok = false;
     let initialContact = false;
+    let certificates: number | undefined;
+    const prfHash = authPrfHash(sa.t.authMethod, sa.t.hash);
     if (dec.ok) {
       const id = payloadsOfKind(dec.value.payloads, 'id')[0];
       const hash = payloadsOfKind(dec.value.payloads, 'hash')[0];
+      const sig = payloadsOfKind(dec.value.payloads, 'sig')[0];
+      const certs = payloadsOfKind(dec.value.payloads, 'cert');
       initialContact = payloadsOfKind(dec.value.payloads, 'notify').some(
         (n) => n.payload.type === NotifyType.INITIAL_CONTACT,
       );
-      if (id && hash) {
+      if (this.o.signature && id && sig && isSignatureMethod(sa.t.authMethod)) {
+        certificates = certs.length;
+        const leaf = certs[0] ? Certificate.fromDer(certs[0].payload.data) : null;
+        const expect = hashI(prfHash, sa.skeyid!, {
+          gxi: sa.gxi!,
+          gxr: sa.dh!.publicValue,
+          ckyI: sa.ckyI,
+          ckyR: sa.ckyR,
+          saiB: sa.saiB,
+          idiiB: id.body,
+        });
+        ok = !!leaf?.ok && verifyAuthHash(sa.t.authMethod, leaf.value.publicKey, expect, sig.payload.data);
+      } else if (id && hash) {
         const expect = hashI(sa.t.hash, sa.skeyid!, {
           gxi: sa.gxi!,
           gxr: sa.dh!.publicValue,
@@ -316,7 +363,7 @@ export class ScriptedResponder {
         ok = equalBytes(expect, hash.payload.data);
       }
     }
-    this.mm5Results.push({ ok, initialContact });
+    this.mm5Results.push({ ok, initialContact, ...(certificates === undefined ? {} : { certificates }) });
     this.events.push(`mm5 ok=${ok} natt=${natt}`);
     const behaviour = this.o.badMm5 ?? 'silent';
     if (!ok && behaviour !== 'answer-anyway') {
@@ -337,12 +384,16 @@ export class ScriptedResponder {
       return;
     }
     sa.ivs!.advance(0, d.subarray(d.length - CIPHERS[sa.t.encryption].blockSize));
+    const leaf = this.o.signature?.chain[0] ? Certificate.fromDer(this.o.signature.chain[0]) : null;
+    // strongSwan's default leftid with a certificate is its subject DN; SoftEther answers 0.0.0.0.
     const idr: Identification = this.o.idr ?? {
-      identity: { type: 'ipv4', address: '0.0.0.0' },
+      identity: leaf?.ok
+        ? { type: 'der-asn1-dn', der: leaf.value.subjectDer }
+        : { type: 'ipv4', address: '0.0.0.0' },
       protocol: 0,
       port: 0,
     };
-    const hR = hashR(sa.t.hash, sa.skeyid!, {
+    const hR = hashR(prfHash, sa.skeyid!, {
       gxi: sa.gxi!,
       gxr: sa.dh!.publicValue,
       ckyI: sa.ckyI,
@@ -350,13 +401,22 @@ export class ScriptedResponder {
       saiB: sa.saiB,
       idirB: encodeIdPayload(idr),
     });
+    const sig = this.o.signature;
+    const proof: OutgoingPayload[] = [];
+    if (sig && isSignatureMethod(sa.t.authMethod)) {
+      if (sig.tamper !== 'no-certificate')
+        for (const der of sig.chain)
+          proof.push({ kind: 'cert', encoding: CertEncoding.X509_SIGNATURE, data: der });
+      const signature = signAuthHash(sa.t.authMethod, sig.privateKey, hR);
+      if (sig.tamper === 'bad-signature') signature[signature.length - 1]! ^= 1;
+      proof.push({ kind: 'sig', data: signature });
+    } else {
+      proof.push({ kind: 'hash', data: hR });
+    }
     const out = encryptMessage(
       sa.cipher!,
       this.header(sa, HeaderFlag.ENCRYPTION),
-      [
-        { kind: 'id', ...idr },
-        { kind: 'hash', data: hR },
-      ],
+      [{ kind: 'id', ...idr }, ...proof],
       sa.ivs!.current(0),
     );
     sa.ivs!.advance(0, out.lastBlock);

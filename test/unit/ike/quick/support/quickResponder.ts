@@ -29,8 +29,9 @@ import {
   type OutgoingPayload,
   payloadsOfKind,
 } from '../../../../../core/ike/message';
+import { encodeIdPayload, type Identification } from '../../../../../core/ike/payloads/identification';
 import type { SaPayload } from '../../../../../core/ike/payloads/sa';
-import { parsePhase2Transform } from '../../../../../core/ike/quick/espProposals';
+import { parsePhase2Transform, phase2SaPayload } from '../../../../../core/ike/quick/espProposals';
 import type { UdpEndpoint } from '../../../../../core/net/udp';
 import type { Datagram, FakeNetwork, FilterVerdict } from '../../support/fakeNetwork';
 import type { ScriptedResponder } from '../../support/responder';
@@ -77,6 +78,7 @@ export interface ResponderChild {
 }
 
 interface Exchange {
+  readonly sa?: ScriptedResponder['sas'][number];
   readonly mid: number;
   readonly qm1: Uint8Array;
   readonly ni: Uint8Array;
@@ -91,7 +93,7 @@ export class QuickResponder {
   readonly qm1s: { mid: number; payloads: readonly ChainEntry[] }[] = [];
   readonly children: ResponderChild[] = [];
   readonly dpdAcks: number[] = [];
-  readonly deletes: { protocol: number; spis: Uint8Array[] }[] = [];
+  readonly deletes: { protocol: number; spis: Uint8Array[]; cookies: Uint8Array }[] = [];
   readonly espIn: { nextHeader: number; payload: Uint8Array }[] = [];
   /** Client-side filter for loss/duplication, applied to every datagram (both directions). */
   filter: (d: Datagram) => FilterVerdict = () => 'deliver';
@@ -123,10 +125,21 @@ export class QuickResponder {
     };
   }
 
+  /** The newest established phase-1 SA (what the server uses for exchanges it starts). */
   private get sa(): Phase1State {
-    const sa = this.phase1.sas.at(-1);
+    const sa = this.phase1.sas.filter((x) => x.keys && x.stage === 'done').at(-1);
     if (!sa?.keys) throw new Error('phase 1 is not done');
     return sa;
+  }
+
+  /** The phase-1 SA a message belongs to (by its cookies); after a phase-1 rekey several are alive. */
+  private saOf(bytes: Uint8Array): Phase1State | undefined {
+    const h = decodeHeader(bytes);
+    if (!h.ok) return undefined;
+    return this.phase1.sas.find(
+      (x) =>
+        x.keys && equalBytes(x.ckyI, h.value.initiatorCookie) && equalBytes(x.ckyR, h.value.responderCookie),
+    );
   }
 
   /** Post-phase-1 IKE (QUICK_MODE, encrypted INFORMATIONAL) and ESP; phase-1 traffic stays with ScriptedResponder. */
@@ -144,8 +157,7 @@ export class QuickResponder {
     this.net.route({ address: this.server, port: 4500 }, this.client, data);
   }
 
-  private header(exchangeType: number, messageId: number) {
-    const sa = this.sa;
+  private header(exchangeType: number, messageId: number, sa: Phase1State = this.sa) {
     return {
       initiatorCookie: sa.ckyI,
       responderCookie: sa.ckyR,
@@ -164,8 +176,17 @@ export class QuickResponder {
     const bytes = d.subarray(4);
     const h = decodeHeader(bytes);
     if (!h.ok) return;
-    if (h.value.exchangeType === ExchangeType.INFORMATIONAL) this.informational(bytes);
-    else if (h.value.exchangeType === ExchangeType.QUICK_MODE) this.quickMode(bytes, h.value.messageId);
+    const sa = this.saOf(bytes);
+    if (!sa) {
+      this.events.push('unknown-sa');
+      return;
+    }
+    if (h.value.exchangeType === ExchangeType.INFORMATIONAL) this.informational(bytes, sa);
+    else if (h.value.exchangeType === ExchangeType.QUICK_MODE) {
+      const ours = this.initiated.get(h.value.messageId);
+      if (ours) this.qm2FromClient(ours, bytes);
+      else this.quickMode(bytes, h.value.messageId, sa);
+    }
   }
 
   private esp(packet: Uint8Array): void {
@@ -179,8 +200,7 @@ export class QuickResponder {
     this.events.push('esp-undecryptable');
   }
 
-  private quickMode(bytes: Uint8Array, mid: number): void {
-    const sa = this.sa;
+  private quickMode(bytes: Uint8Array, mid: number, sa: Phase1State): void {
     const ex = this.exchanges.get(mid);
     if (ex && equalBytes(ex.qm1, bytes)) {
       this.events.push('duplicate-qm1');
@@ -299,12 +319,12 @@ export class QuickResponder {
     if (this.o.badHash2) hash2[0]! ^= 1;
     const out = encryptMessage(
       sa.cipher!,
-      this.header(ExchangeType.QUICK_MODE, mid),
+      this.header(ExchangeType.QUICK_MODE, mid, sa),
       [{ kind: 'hash', data: hash2 }, ...payloads],
       sa.ivs!.current(mid),
     );
     sa.ivs!.advance(mid, out.lastBlock);
-    const exchange: Exchange = { mid, qm1: bytes.slice(), ni, nr, qm2: out.bytes, done: false };
+    const exchange: Exchange = { sa, mid, qm1: bytes.slice(), ni, nr, qm2: out.bytes, done: false };
     this.exchanges.set(mid, exchange);
     this.pending.set(mid, { t: chosen.t, mode: chosen.mode, spiI, spiR, gxy });
     this.send(out.bytes);
@@ -328,7 +348,7 @@ export class QuickResponder {
   }
 
   private qm3(ex: Exchange, bytes: Uint8Array): void {
-    const sa = this.sa;
+    const sa = ex.sa ?? this.sa;
     const h = decodeHeader(bytes);
     if (!h.ok) return;
     if (ex.done) {
@@ -364,8 +384,7 @@ export class QuickResponder {
     });
   }
 
-  private informational(bytes: Uint8Array): void {
-    const sa = this.sa;
+  private informational(bytes: Uint8Array, sa: Phase1State): void {
     const h = decodeHeader(bytes);
     if (!h.ok) return;
     const dec = decryptMessage(sa.cipher!, bytes, h.value, sa.ivs!.peek(h.value.messageId));
@@ -384,7 +403,11 @@ export class QuickResponder {
     }
     for (const e of rest) {
       if (e.payload.kind === 'delete') {
-        this.deletes.push({ protocol: e.payload.protocol, spis: e.payload.spis.map((s) => s.slice()) });
+        this.deletes.push({
+          protocol: e.payload.protocol,
+          spis: e.payload.spis.map((s) => s.slice()),
+          cookies: concatBytes(sa.ckyI, sa.ckyR),
+        });
         this.events.push(`delete-${e.payload.protocol}`);
       } else if (e.payload.kind === 'notify') {
         const n = e.payload;
@@ -392,19 +415,22 @@ export class QuickResponder {
         if (n.type === NotifyType.R_U_THERE) {
           this.events.push('r-u-there');
           if (this.o.answerDpd ?? true)
-            this.sendInformational([
-              this.notify(NotifyType.R_U_THERE_ACK, ProtocolId.ISAKMP, this.cookies(), u32(seq)),
-            ]);
+            this.sendInformational(
+              [this.notify(NotifyType.R_U_THERE_ACK, ProtocolId.ISAKMP, this.cookies(sa), u32(seq))],
+              { sa },
+            );
         } else if (n.type === NotifyType.R_U_THERE_ACK) {
           this.dpdAcks.push(seq);
           this.events.push('r-u-there-ack');
+        } else {
+          this.events.push(`notify-${n.type}`);
         }
       }
     }
   }
 
-  cookies(): Uint8Array {
-    return concatBytes(this.sa.ckyI, this.sa.ckyR);
+  cookies(sa: Phase1State = this.sa): Uint8Array {
+    return concatBytes(sa.ckyI, sa.ckyR);
   }
 
   notify(
@@ -417,14 +443,17 @@ export class QuickResponder {
   }
 
   /** HDR*, HASH(1), payloads under a fresh message ID (optionally with a wrong HASH). */
-  sendInformational(payloads: OutgoingPayload[], opts: { badHash?: boolean; mid?: number } = {}): Uint8Array {
-    const sa = this.sa;
+  sendInformational(
+    payloads: OutgoingPayload[],
+    opts: { badHash?: boolean; mid?: number; sa?: Phase1State } = {},
+  ): Uint8Array {
+    const sa = opts.sa ?? this.sa;
     const mid = opts.mid ?? this.nextMid++;
     const h1 = nobleHmac(sa.t.hash, sa.keys!.skeyidA, u32(mid), encodePayloadChain(payloads).bytes);
     if (opts.badHash) h1[0]! ^= 0x80;
     const out = encryptMessage(
       sa.cipher!,
-      this.header(ExchangeType.INFORMATIONAL, mid),
+      this.header(ExchangeType.INFORMATIONAL, mid, sa),
       [{ kind: 'hash', data: h1 }, ...payloads],
       sa.ivs!.peek(mid),
     );
@@ -442,9 +471,13 @@ export class QuickResponder {
     ]);
   }
 
-  /** Seals `payload` on the newest child SA and sends it to the client (server -> client ESP). */
-  sendEsp(payload: Uint8Array, nextHeader = 17): void {
-    const c = this.children.at(-1);
+  /** Seals `payload` on the newest (or the given) child SA and sends it to the client (server -> client ESP). */
+  sendEsp(
+    payload: Uint8Array,
+    nextHeader = 17,
+    child: ResponderChild | undefined = this.children.at(-1),
+  ): void {
+    const c = child;
     if (!c) throw new Error('no child SA');
     const r = c.outbound.seal(payload, nextHeader);
     if (!r.ok) throw new Error(r.error);
@@ -458,5 +491,146 @@ export class QuickResponder {
 
   close(): void {
     for (const ex of this.exchanges.values()) if (ex.timer) this.clock.clearTimeout(ex.timer);
+  }
+
+  private readonly initiated = new Map<
+    number,
+    {
+      readonly sa: Phase1State;
+      readonly transform: EspTransform;
+      readonly mode: number;
+      readonly spi: number;
+      readonly ni: Uint8Array;
+      readonly ids: readonly Uint8Array[];
+      done: boolean;
+    }
+  >();
+
+  /**
+   * The server rekeys (as strongSwan does before its lifetime ends): QM1 on the newest phase-1 SA offering the
+   * newest child's transform and mode, L2TP selectors from the server's side (IDci = server, IDcr = client).
+   */
+  initiateRekey(
+    opts: { lifetimeSeconds?: number; corruptHash?: boolean; transform?: EspTransform } = {},
+  ): number {
+    const sa = this.sa;
+    const last = this.children.at(-1);
+    if (!last || !this.client) throw new Error('no child SA to rekey');
+    const transform = opts.transform ?? last.transform;
+    const mid = this.nextMid++;
+    const spi = 0x5e4e0000 + this.children.length + this.initiated.size + 1;
+    const ni = new Uint8Array(24).fill(0x3c);
+    const draft = last.encapsulationMode === 61444 || last.encapsulationMode === 61443;
+    const sap = phase2SaPayload({
+      transforms: [transform],
+      mode: last.encapsulationMode === 4 || last.encapsulationMode === 61444 ? 'transport' : 'tunnel',
+      draft,
+      pfsGroup: null,
+      lifetimeSeconds: opts.lifetimeSeconds ?? 3600,
+      spi,
+    });
+    const idci: OutgoingPayload = {
+      kind: 'id',
+      identity: { type: 'ipv4', address: this.server },
+      protocol: 17,
+      port: 1701,
+    };
+    const idcr: OutgoingPayload = {
+      kind: 'id',
+      identity: { type: 'ipv4', address: this.clientAddress },
+      protocol: 17,
+      port: 1701,
+    };
+    const rest: OutgoingPayload[] = [sap, { kind: 'nonce', data: ni }, idci, idcr];
+    const h1 = nobleHmac(sa.t.hash, sa.keys!.skeyidA, u32(mid), encodePayloadChain(rest).bytes);
+    if (opts.corruptHash) h1[0]! ^= 1;
+    const out = encryptMessage(
+      sa.cipher!,
+      this.header(ExchangeType.QUICK_MODE, mid, sa),
+      [{ kind: 'hash', data: h1 }, ...rest],
+      sa.ivs!.current(mid),
+    );
+    sa.ivs!.advance(mid, out.lastBlock);
+    this.initiated.set(mid, {
+      sa,
+      transform,
+      mode: last.encapsulationMode,
+      spi,
+      ni,
+      ids: [encodeIdPayload(idci as Identification), encodeIdPayload(idcr as Identification)],
+      done: false,
+    });
+    this.events.push('server-qm1');
+    this.send(out.bytes);
+    return mid;
+  }
+
+  /** The client's QM2 to our QM1: verify HASH(2), answer QM3, derive the child (we are the initiator here). */
+  private qm2FromClient(
+    x: NonNullable<ReturnType<QuickResponder['initiated']['get']>>,
+    bytes: Uint8Array,
+  ): void {
+    const h = decodeHeader(bytes);
+    if (!h.ok || x.done) return;
+    const mid = h.value.messageId;
+    const dec = decryptMessage(x.sa.cipher!, bytes, h.value, x.sa.ivs!.current(mid));
+    if (!dec.ok) {
+      this.events.push('client-qm2-undecryptable');
+      return;
+    }
+    const [hash, ...rest] = dec.value.payloads;
+    const after = concatBytes(...rest.map((e) => e.bytes));
+    if (
+      hash?.payload.kind !== 'hash' ||
+      !equalBytes(hash.payload.data, nobleHmac(x.sa.t.hash, x.sa.keys!.skeyidA, u32(mid), x.ni, after))
+    ) {
+      this.events.push('client-qm2-bad-hash');
+      return;
+    }
+    const notify = payloadsOfKind(rest, 'notify')[0];
+    if (notify) {
+      this.events.push(`client-qm2-notify-${notify.payload.type}`);
+      return;
+    }
+    x.sa.ivs!.advance(mid, dec.value.lastBlock);
+    x.done = true;
+    const nr = payloadsOfKind(rest, 'nonce')[0]!.payload.data;
+    const prop = payloadsOfKind(rest, 'sa')[0]!.payload.proposals[0]!;
+    const clientSpi = new DataView(prop.spi.buffer, prop.spi.byteOffset).getUint32(0);
+    const ids = payloadsOfKind(rest, 'id').map((e) => e.body);
+    if (ids.length === 2 && !(equalBytes(ids[0]!, x.ids[0]!) && equalBytes(ids[1]!, x.ids[1]!)))
+      this.events.push('client-qm2-ids-differ');
+    const h3 = nobleHmac(x.sa.t.hash, x.sa.keys!.skeyidA, Uint8Array.of(0), u32(mid), x.ni, nr);
+    const qm3 = encryptMessage(
+      x.sa.cipher!,
+      this.header(ExchangeType.QUICK_MODE, mid, x.sa),
+      [{ kind: 'hash', data: h3 }],
+      x.sa.ivs!.current(mid),
+    );
+    this.send(qm3.bytes);
+    this.events.push('server-qm3');
+    const len = espKeyLengths(x.transform).total;
+    // KEYMAT with the server as the Quick Mode initiator: Ni is ours (the server's), Nr the client's.
+    const keymatServerIn = oracleKeymat(x.sa.t.hash, x.sa.keys!.skeyidD, x.spi, x.ni, nr, len, null);
+    const keymatServerOut = oracleKeymat(x.sa.t.hash, x.sa.keys!.skeyidD, clientSpi, x.ni, nr, len, null);
+    const kIn = splitKeymat(x.transform, keymatServerIn);
+    const kOut = splitKeymat(x.transform, keymatServerOut);
+    if (!kIn.ok || !kOut.ok) throw new Error('keymat split');
+    this.children.push({
+      transform: x.transform,
+      encapsulationMode: x.mode,
+      spiR: x.spi,
+      spiI: clientSpi,
+      inbound: new InboundSa({ spi: x.spi, transform: x.transform, keys: kIn.value }),
+      outbound: new OutboundSa({ spi: clientSpi, transform: x.transform, keys: kOut.value }),
+      keymatI: keymatServerOut,
+      keymatR: keymatServerIn,
+    });
+  }
+
+  /** The client's address as the server learned it (from its first datagram). */
+  private get clientAddress(): string {
+    if (!this.client) throw new Error('no client yet');
+    return this.client.address;
   }
 }
