@@ -78,3 +78,14 @@ export const PHASE_LABELS: Readonly<Record<ErrorPhase, string>> = {
 export function isFerryError(e: unknown): e is FerryError {
   return e instanceof FerryError;
 }
+
+/** An exception that escaped our own checks, as a FerryError in `phase` (the bug hint, the original as cause). */
+export function internalError(phase: ErrorPhase, e: unknown): FerryError {
+  return new FerryError({
+    phase,
+    code: 'internal',
+    message: `unexpected error: ${e instanceof Error ? e.message : String(e)}`,
+    hint: 'this is a bug in Ferry — export diagnostics and report it',
+    cause: e,
+  });
+}

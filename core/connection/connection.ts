@@ -3,7 +3,7 @@
  * routes → DNS, with a phase timeline, a tagged-union state, counters and an IP packet interface (SPEC §1).
  */
 import { type Clock, systemClock } from '../common/clock';
-import { type ConnectPhase, FerryError, isFerryError } from '../common/errors';
+import { type ConnectPhase, FerryError, internalError, isFerryError } from '../common/errors';
 import { Emitter } from '../common/events';
 import { type Logger, silentLogger } from '../common/log';
 import { type RandomSource, systemRandom } from '../common/random';
@@ -454,14 +454,7 @@ export class Connection {
 
   private asFerryError(e: unknown): FerryError {
     if (isFerryError(e)) return e;
-    const phase = this.st.kind === 'connecting' ? this.st.phase : 'established';
-    return new FerryError({
-      phase,
-      code: 'internal',
-      message: `unexpected error: ${e instanceof Error ? e.message : String(e)}`,
-      hint: 'this is a bug in Ferry — export diagnostics and report it',
-      cause: e,
-    });
+    return internalError(this.st.kind === 'connecting' ? this.st.phase : 'established', e);
   }
 
   private begin(phase: ConnectPhase): void {

@@ -4,7 +4,7 @@
  * their phase, with the no-proposal hint fitted to the profile.
  */
 import { lookup } from 'node:dns/promises';
-import { FerryError, isFerryError } from '../common/errors';
+import { FerryError, internalError, isFerryError } from '../common/errors';
 import type { Logger } from '../common/log';
 import { describeTransform } from '../esp/transforms';
 import { connectPhase1, type Phase1Connection } from '../ike/connect';
@@ -33,13 +33,7 @@ async function resolveServer(host: string, resolve: (h: string) => Promise<strin
   try {
     address = await resolve(host);
   } catch (e) {
-    throw new FerryError({
-      phase: 'ike-phase1',
-      code: 'server-not-found',
-      message: `cannot resolve ${host}: ${e instanceof Error ? e.message : String(e)}`,
-      hint: 'check the server name and your DNS / network connection',
-      cause: e,
-    });
+    throw serverNotFound(host, e);
   }
   if (!parseIpv4(address))
     throw new FerryError({
@@ -205,14 +199,7 @@ export async function bringUp(opts: IpsecCarrierOptions, ctx: CarrierContext): P
 }
 
 function asFerryError(e: unknown, phase: 'ike-phase1' | 'quick-mode'): FerryError {
-  if (isFerryError(e)) return e;
-  return new FerryError({
-    phase,
-    code: 'internal',
-    message: `unexpected error: ${e instanceof Error ? e.message : String(e)}`,
-    hint: 'this is a bug in Ferry — export diagnostics and report it',
-    cause: e,
-  });
+  return isFerryError(e) ? e : internalError(phase, e);
 }
 
 export interface Established {
@@ -225,4 +212,15 @@ export interface Established {
   readonly policy: IpsecPolicy;
   readonly timings: { readonly phase1Ms: number; readonly quickModeMs: number };
   readonly algorithms: IpsecAlgorithms;
+}
+
+/** The server's name did not resolve (reported in phase 1, where the first packet would have gone). */
+export function serverNotFound(host: string, e: unknown): FerryError {
+  return new FerryError({
+    phase: 'ike-phase1',
+    code: 'server-not-found',
+    message: `cannot resolve ${host}: ${e instanceof Error ? e.message : String(e)}`,
+    hint: 'check the server name and your DNS / network connection',
+    cause: e,
+  });
 }

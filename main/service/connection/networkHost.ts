@@ -4,7 +4,7 @@
  * One helper connection per attempt, so the helper's "undo everything this session applied" is exactly this
  * attempt's changes — also when this process is killed (the kernel closes the socket, the helper undoes).
  */
-import { type ErrorPhase, FerryError, isFerryError } from '../../../core/common/errors';
+import { type ErrorPhase, FerryError, internalError, isFerryError } from '../../../core/common/errors';
 import type { Logger } from '../../../core/common/log';
 import type { NetworkConfigurator } from '../../../core/connection/connection';
 import type { TunnelAddresses } from '../../../core/connection/state';
@@ -88,13 +88,7 @@ export class HelperNetworkHost implements NetworkHost {
 function inPhase(phase: ErrorPhase, e: unknown): FerryError {
   if (isFerryError(e))
     return new FerryError({ phase, code: e.code, message: e.message, hint: e.hint, cause: e });
-  return new FerryError({
-    phase,
-    code: 'internal',
-    message: `unexpected error: ${e instanceof Error ? e.message : String(e)}`,
-    hint: 'this is a bug in Ferry — export diagnostics and report it',
-    cause: e,
-  });
+  return internalError(phase, e);
 }
 
 class HelperNetworkSession implements NetworkSession {

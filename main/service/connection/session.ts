@@ -5,11 +5,12 @@
  */
 import type { MfaPrompt, MfaRejection } from '../../../core/api/ipc';
 import type { Clock, TimerHandle } from '../../../core/common/clock';
-import { FerryError, isFerryError } from '../../../core/common/errors';
+import { FerryError, internalError, isFerryError } from '../../../core/common/errors';
 import type { Logger, RingBufferSink } from '../../../core/common/log';
 import type { RandomSource } from '../../../core/common/random';
 import type { CarrierFactory } from '../../../core/connection/carrier';
 import { Connection, type ConnectionOptions } from '../../../core/connection/connection';
+import { serverNotFound } from '../../../core/connection/ipsecBringUp';
 import { machineSecretKind } from '../../../core/connection/ipsecProfile';
 import type { ConnectionState } from '../../../core/connection/state';
 import type { PhaseEntry } from '../../../core/connection/timeline';
@@ -345,13 +346,7 @@ export class ProfileSession {
     try {
       return await this.deps.resolve(host);
     } catch (e) {
-      throw new FerryError({
-        phase: 'ike-phase1',
-        code: 'server-not-found',
-        message: `cannot resolve ${host}: ${e instanceof Error ? e.message : String(e)}`,
-        hint: 'check the server name and your DNS / network connection',
-        cause: e,
-      });
+      throw serverNotFound(host, e);
     }
   }
 
@@ -388,12 +383,4 @@ function cancelled(): FerryError {
   });
 }
 
-function internal(e: unknown): FerryError {
-  return new FerryError({
-    phase: 'established',
-    code: 'internal',
-    message: `unexpected error: ${e instanceof Error ? e.message : String(e)}`,
-    hint: 'this is a bug in Ferry — export diagnostics and report it',
-    cause: e,
-  });
-}
+const internal = (e: unknown): FerryError => internalError('established', e);
