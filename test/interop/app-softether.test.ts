@@ -23,7 +23,7 @@ import { buildRenderer } from '../../scripts/build-renderer';
 import { type AppPageHandle, launchBrowser, openApp } from '../e2e/harness/browser';
 import { type Harness, startHarness } from '../e2e/harness/server';
 import { FerryApp } from '../e2e/pages/FerryApp';
-import { AppHost } from '../lab/appHost/appHost';
+import { AppHost, closePageKeepingStates } from '../lab/appHost/appHost';
 import { leakedSecrets, Screenshots, type Secret } from '../lab/appHost/evidence';
 import { addLabUser } from '../lab/appHost/labUsers';
 import { ClientNamespace, ping, ROOT } from '../lab/clientNamespace';
@@ -155,20 +155,9 @@ describeLab('the app against SoftEther: real renderer in Chromium, real service 
   afterEach(async () => {
     const h = handle;
     handle = null;
-    if (h) {
-      storeStates.push(
-        ...(await h.page.evaluate(
-          () => (window as unknown as { __ferryStates__: string[] }).__ferryStates__,
-        )),
-      );
-      await h.close();
-    }
+    await closePageKeepingStates(h, storeStates);
     // A failed test must not leave a tunnel (or a connect waiting for a code) for the next one.
-    if (host) {
-      const snap = await host.api.api.snapshot();
-      if (snap.type === 'success')
-        for (const c of snap.value.connections) await host.api.api.disconnect(c.profileId);
-    }
+    await host?.disconnectAll();
     expect(h?.problems ?? [], 'console errors or CSP violations in the page').toEqual([]);
   });
 

@@ -20,7 +20,7 @@ import { buildRenderer } from '../../scripts/build-renderer';
 import { type AppPageHandle, launchBrowser, openApp } from '../e2e/harness/browser';
 import { type Harness, startHarness } from '../e2e/harness/server';
 import { FerryApp } from '../e2e/pages/FerryApp';
-import { AppHost } from '../lab/appHost/appHost';
+import { AppHost, closePageKeepingStates } from '../lab/appHost/appHost';
 import { leakedSecrets, Screenshots, type Secret } from '../lab/appHost/evidence';
 import { ClientNamespace, type ConnectedStatus, ping, ROOT } from '../lab/clientNamespace';
 import {
@@ -124,22 +124,9 @@ describeRequiring(
     afterEach(async () => {
       const h = handle;
       handle = null;
-      if (h) {
-        storeStates.push(
-          ...(await h.page.evaluate(
-            () => (window as unknown as { __ferryStates__: string[] }).__ferryStates__,
-          )),
-        );
-        await h.close();
-      }
+      await closePageKeepingStates(h, storeStates);
       await ns.stopConnects();
-      if (host) {
-        const snap = await host.api.api.snapshot();
-        if (snap.type === 'success')
-          for (const c of snap.value.connections)
-            if (['connecting', 'connected'].includes(c.state.kind) || c.reconnect)
-              await host.api.api.disconnect(c.profileId);
-      }
+      await host?.disconnectAll();
       expect(h?.problems ?? [], 'console errors or CSP violations in the page').toEqual([]);
     });
 

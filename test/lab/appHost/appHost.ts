@@ -7,6 +7,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { chownSync, closeSync, existsSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { AppPageHandle } from '../../e2e/harness/browser';
 import { isCI } from '../../support/env';
 import { connectRemoteApi, type RemoteApi } from '../../support/remoteApi/client';
 import { type ClientNamespace, ROOT, UNPRIVILEGED } from '../clientNamespace';
@@ -158,6 +159,13 @@ export class AppHost {
     this.remote = await connectRemoteApi(this.socketPath);
   }
 
+  /** Disconnects every profile the host knows a connection of, whatever its state (between tests). */
+  async disconnectAll(): Promise<void> {
+    const snap = await this.api.api.snapshot();
+    if (snap.type !== 'success') return;
+    for (const c of snap.value.connections) await this.api.api.disconnect(c.profileId);
+  }
+
   /** Ends the host: SIGTERM (it disconnects every profile, restoring routes and DNS), then SIGKILL. */
   async stop(graceMs = 15_000): Promise<number | null> {
     this.remote?.close();
@@ -176,4 +184,13 @@ export class AppHost {
     }
     return this.exited;
   }
+}
+
+/** Closes a test's page, keeping every serialised store state it recorded (for the no-secret checks). */
+export async function closePageKeepingStates(h: AppPageHandle | null, into: string[]): Promise<void> {
+  if (!h) return;
+  into.push(
+    ...(await h.page.evaluate(() => (window as unknown as { __ferryStates__: string[] }).__ferryStates__)),
+  );
+  await h.close();
 }
