@@ -142,3 +142,40 @@ describe('writeFileAtomic', () => {
     expect(readdirSync(dir)).toEqual(['notes.tmp']);
   });
 });
+
+describe('a real writer killed with SIGKILL mid-save', () => {
+  it('leaves a profile that loads, with one of the saved names, every time', async () => {
+    const userDir = join(dir, 'profiles');
+    const store = new ProfileStore({ userDir, systemDir: null, policyFile: null });
+    expect((await store.save(profile('seed'))).ok).toBe(true);
+    const storeModule = JSON.stringify(join(process.cwd(), 'main/service/profiles/profileStore.ts'));
+    const schemaModule = JSON.stringify(join(process.cwd(), 'core/profile/schema.ts'));
+    // Saves as fast as it can, with names (and so sizes) that change every time, until killed.
+    const writer = `
+      const { ProfileStore } = await import(${storeModule});
+      const { parseProfile } = await import(${schemaModule});
+      const store = new ProfileStore({ userDir: ${JSON.stringify(userDir)}, systemDir: null, policyFile: null });
+      await store.load();
+      process.stdout.write('ready\\n');
+      for (let i = 0; ; i++) {
+        const r = parseProfile({ id: 'corp', name: 'name ' + i + ' ' + 'x'.repeat(i % 500), server: 'vpn.example.com', userAuth: { username: 'alice' } });
+        await store.save(r.value);
+      }`;
+    const { spawn } = await import('node:child_process');
+    for (let round = 0; round < 8; round++) {
+      const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', writer], {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
+      await new Promise<void>((resolve) => child.stdout.once('data', () => resolve()));
+      await new Promise((r) => setTimeout(r, 40 + round * 37));
+      child.kill('SIGKILL');
+      await new Promise((r) => child.once('exit', r));
+      const again = new ProfileStore({ userDir, systemDir: null, policyFile: null });
+      await again.load();
+      expect(again.problems).toEqual([]);
+      expect(again.get('corp')?.profile.name).toMatch(/^(seed|name \d+ x*)$/);
+    }
+    expect(await removeStaleTemps(userDir, 0)).toEqual(expect.any(Array));
+    expect(readdirSync(userDir)).toEqual(['corp.ferry.json']);
+  });
+});
