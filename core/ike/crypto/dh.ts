@@ -151,12 +151,13 @@ function modpPair(g: keyof typeof MODP_PRIMES_HEX, random: RandomSource): DhKeyP
     group: g,
     publicValue: pub,
     computeShared(peer) {
-      // RFC 2409 §5 / RFC 3526: the value must fill the prime length and lie in [2, p-2].
-      if (peer.length !== p.length) return null;
+      // RFC 2409 §5 / RFC 3526: the value should fill the prime length and must lie in [2, p-2]. SoftEther sends
+      // it without its leading zero bytes (about one handshake in 256): accept a shorter value, padded.
+      if (peer.length > p.length || peer.length === 0) return null;
       const y = bigFrom(peer);
       if (y < 2n || y > pBig - 2n) return null;
       try {
-        return leftPad(dh.computeSecret(Buffer.from(peer)), p.length);
+        return leftPad(dh.computeSecret(Buffer.from(leftPad(peer, p.length))), p.length);
       } catch {
         return null;
       }

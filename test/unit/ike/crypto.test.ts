@@ -116,6 +116,13 @@ describe('Diffie-Hellman known answers (strongSwan test vectors; ECP from RFC 51
     expect(modp.computeShared(be(p - 1n))).toBeNull();
     expect(modp.computeShared(be(p))).toBeNull();
     expect(modp.computeShared(be(2n))).not.toBeNull();
+    // A value sent without its leading zero bytes (SoftEther) is the same number: same secret; longer is refused.
+    const y = 3n ** 1200n % p;
+    const full = be(y);
+    const stripped = full.subarray(full.findIndex((b) => b !== 0));
+    expect(stripped.length).toBeLessThan(256);
+    expect(toHex(modp.computeShared(stripped)!)).toBe(toHex(modp.computeShared(full)!));
+    expect(modp.computeShared(Uint8Array.from([0, ...full]))).toBeNull();
     const ecp = generateDhKeyPair('ecp256', rnd);
     expect(ecp.computeShared(new Uint8Array(64))).toBeNull();
     expect(ecp.computeShared(new Uint8Array(65))).toBeNull();
