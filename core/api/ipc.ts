@@ -55,6 +55,16 @@ export interface ConnectionView {
   readonly dns: readonly string[];
   /** Set while an automatic reconnect is pending. */
   readonly reconnect: { readonly attempt: number; readonly inMs: number } | null;
+  /** Set while the connect (state `connecting`) waits for the user's second factor: an MFA prompt is open. */
+  readonly waitingFor?: MfaWait;
+}
+
+/** What a connect waits for from the user (SPEC §3 MFA). */
+export interface MfaWait {
+  /** A one-time code to type, or an approval on their device. */
+  readonly kind: 'otp' | 'push';
+  /** An earlier code was rejected: this is a re-prompt. */
+  readonly retry: boolean;
 }
 
 /** Why the server did not accept the last one-time code: the typed error's text (never the code). */

@@ -215,7 +215,7 @@ export class Connection {
     const carrier = this.carrier;
     carrier.onFailure((e) => {
       this.carrierLost = true;
-      this.layerFailed(e);
+      this.lowerLayerGone(e);
     });
 
     this.begin('l2tp-tunnel');
@@ -230,7 +230,7 @@ export class Connection {
       ...(to.l2tpMs ? { establishTimeoutMs: to.l2tpMs } : {}),
     });
     this.tunnel = tunnel;
-    tunnel.on('closed', (e) => e && this.layerFailed(e));
+    tunnel.on('closed', (e) => e && this.lowerLayerGone(e));
     carrier.onDatagram((d) => tunnel.receive(d));
     await this.guard(tunnel.open());
     this.end('l2tp-tunnel', 'ok', tunnel.peer?.hostName);
@@ -239,7 +239,7 @@ export class Connection {
     const session = await this.guard(tunnel.openSession(to.l2tpMs ? { establishTimeoutMs: to.l2tpMs } : {}));
     this.session = session;
     // The tunnel's own 'closed' event carries the cause when the whole tunnel goes.
-    session.on('closed', (e) => e && e.code !== 'tunnel-closed' && this.layerFailed(e));
+    session.on('closed', (e) => e && e.code !== 'tunnel-closed' && this.lowerLayerGone(e));
     this.end('l2tp-session', 'ok');
 
     const ppp = this.createPpp(session, profile, mfa);
@@ -365,6 +365,18 @@ export class Connection {
     void this.tearDown().then(() => this.setState(failed));
   }
 
+  /**
+   * What PPP runs on is gone: the server cleared the call (CDN) or the tunnel (StopCCN, RFC 2661 §5.7), or the
+   * carrier died. PPP ends at once (RFC 1661 §4.1 Down) instead of waiting for answers that cannot come. When PPP
+   * had already ended — SoftEther sends LCP Terminate-Request on a rejected PAP, then clears the call — this is the
+   * echo of that end, and the typed error PPP gave (mfa-rejected, peer-terminated…) stays the one reported.
+   */
+  private lowerLayerGone(error: FerryError): void {
+    const pppEnded = this.ppp !== null && ['failed', 'closing', 'closed'].includes(this.ppp.state);
+    this.ppp?.lowerDown(error);
+    if (!pppEnded) this.layerFailed(error);
+  }
+
   /** Closes whatever is up, top of the stack first. Idempotent; concurrent callers share one teardown. */
   private tearDown(): Promise<void> {
     this.teardown ??= (async () => {
@@ -376,13 +388,11 @@ export class Connection {
           this.log.warn(`teardown: ${what} failed`, { error: e });
         }
       };
-      if (this.carrierLost) {
-        this.ppp?.abort();
-      } else {
-        await step('ppp', () => this.ppp?.close());
-        await step('l2tp session', () => this.session?.close());
-        await step('l2tp tunnel', () => this.tunnel?.close());
-      }
+      // The carrier may also die while we say goodbye (PPP then ends at once: lowerLayerGone): stop talking then.
+      if (this.carrierLost) this.ppp?.abort();
+      else await step('ppp', () => this.ppp?.close());
+      if (!this.carrierLost) await step('l2tp session', () => this.session?.close());
+      if (!this.carrierLost) await step('l2tp tunnel', () => this.tunnel?.close());
       this.tunnel?.dispose();
       await step('carrier', () => this.carrier?.close());
       if (this.networkApplied) await step('network', () => this.opts.network?.restore());

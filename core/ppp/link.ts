@@ -188,6 +188,19 @@ export class PppLink {
     this.finalize('closed');
   }
 
+  /**
+   * RFC 1661 §4.1 Down: the layer below is gone (the server cleared the L2TP call or tunnel, or the carrier died),
+   * so nothing can be sent or received any more and nothing is waited for — neither a Terminate-Ack nor the
+   * restart period after acknowledging the server's Terminate-Request (§4.4 Stopping only gives that Ack time to
+   * reach the peer). A link that was already ending (the server hung up on a rejected PAP) ends now with the error
+   * it had; one still coming up, or up, fails with `cause` and says no goodbye.
+   */
+  lowerDown(cause: FerryError): void {
+    if (this.finalized) return;
+    if (!this.isTerminal()) this.fail(cause, false);
+    this.finalize(this.st === 'closing' ? 'closed' : 'failed');
+  }
+
   /** Sends one IPv4 packet; false (and counted) when the network layer is not open. */
   sendIp(packet: Uint8Array): boolean {
     if (this.st !== 'opened') {
@@ -503,7 +516,8 @@ export class PppLink {
     return this.st === 'closing' || this.st === 'failed' || this.st === 'closed';
   }
 
-  private fail(cause: FerryError): void {
+  /** Ends the link with `cause`; `goodbye` = LCP Terminate-Request first (false when the path below is gone). */
+  private fail(cause: FerryError, goodbye = true): void {
     if (this.isTerminal()) return;
     for (const m of this.auth?.refusedMethods?.() ?? []) this.eapRefused.add(m);
     const stalled =
@@ -523,7 +537,7 @@ export class PppLink {
     this.pending?.reject(error);
     this.pending = null;
     if (wasEstablished) this.events.emit('down', error);
-    this.terminate(error.code);
+    if (goodbye) this.terminate(error.code);
   }
 
   private stopActivity(): void {

@@ -50,7 +50,25 @@ export function summarize(
   switch (state.kind) {
     case 'idle':
       return { tone: 'idle', label: 'Disconnected', on: false, locked: false };
-    case 'connecting':
+    case 'connecting': {
+      const waiting = view?.waitingFor;
+      // An MFA prompt is open: the connect waits for the user, not for a protocol step.
+      if (waiting?.kind === 'otp')
+        return {
+          tone: 'busy',
+          label: 'Waiting for your one-time code',
+          ...(waiting.retry ? { detail: 'The last code was not accepted' } : {}),
+          on: true,
+          locked: false,
+        };
+      if (waiting?.kind === 'push')
+        return {
+          tone: 'busy',
+          label: 'Approve on your device',
+          detail: phaseStep(state.phase),
+          on: true,
+          locked: false,
+        };
       return {
         tone: 'busy',
         label: `Connecting — ${PHASE_LABELS[state.phase]}`,
@@ -58,6 +76,7 @@ export function summarize(
         on: true,
         locked: false,
       };
+    }
     case 'connected':
       return {
         tone: 'ok',

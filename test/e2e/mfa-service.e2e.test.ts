@@ -76,15 +76,23 @@ describe('MFA modal over the real service', () => {
     await app.list.toggle(profile.name).click();
     await app.mfa.code.waitFor();
     expect(await app.mfa.rejected.count()).toBe(0);
+    // The service says the connect waits for the code (not "IKE phase 1", which has not begun).
+    await expect
+      .poll(() => app.list.status(profile.name).textContent(), POLL)
+      .toBe('Waiting for your one-time code');
     await app.mfa.submit(WRONG);
     await app.mfa.rejected.waitFor();
     expect(await app.mfa.rejectedCode.textContent()).toBe('mfa-rejected');
     expect(await app.mfa.rejectedReason.textContent()).toMatch(
       /^the server rejected the password with the one-time code \(the server hung up\) — enter the next code/,
     );
+    // The re-prompt is part of the same connect: still on and cancellable, not "failed" with a Connect button.
     await expect
       .poll(() => app.list.status(profile.name).textContent(), POLL)
-      .toBe('Failed — PPP authentication');
+      .toBe('Waiting for your one-time code');
+    expect(await app.list.detail(profile.name).textContent()).toBe('The last code was not accepted');
+    expect(await app.list.toggle(profile.name).getAttribute('aria-checked')).toBe('true');
+    expect(await app.panel.connectButton.textContent()).toBe('Cancel');
     await app.mfa.submit(OTP);
     await app.mfa.dialog.waitFor({ state: 'hidden' });
     await expect.poll(() => app.list.status(profile.name).textContent(), POLL).toBe('Connected');
@@ -113,7 +121,8 @@ describe('MFA modal over the real service', () => {
     const later = await countdownSeconds(again);
     expect(later).toBeLessThanOrEqual(first - 3);
     expect(later).toBeGreaterThan(first - 15);
-    expect(await again.list.status(profile.name).textContent()).toBe('Connecting — PPP authentication');
+    expect(await again.list.status(profile.name).textContent()).toBe('Approve on your device');
+    expect(await again.panel.connectButton.textContent()).toBe('Cancel');
     await again.mfa.cancel();
     await again.mfa.dialog.waitFor({ state: 'hidden' });
     await expect.poll(() => again.list.status(profile.name).textContent(), POLL).toBe('Disconnected');

@@ -10,6 +10,7 @@ const activeId = (page: import('playwright-core').Page) =>
 describe('MFA prompt', () => {
   it('asks for a code with a numeric, paste-friendly field, re-prompts after a rejection, then connects', async () => {
     const { app, page, ferry } = await suite.open();
+    await app.list.select('Lab (code)');
     await app.list.toggle('Lab (code)').click();
     await app.mfa.code.waitFor();
     expect(await app.mfa.dialog.getAttribute('aria-labelledby')).toBe('mfa-title');
@@ -18,6 +19,13 @@ describe('MFA prompt', () => {
     expect(await app.mfa.code.getAttribute('inputmode')).toBe('numeric');
     expect(await app.mfa.code.getAttribute('autocomplete')).toBe('one-time-code');
     expect(await app.mfa.rejected.count()).toBe(0);
+    // Behind the modal the list and the header say what the connect waits for, and that it is still running.
+    await expect
+      .poll(() => app.list.status('Lab (code)').textContent(), POLL)
+      .toBe('Waiting for your one-time code');
+    expect(await app.list.detail('Lab (code)').count()).toBe(0);
+    expect(await app.list.toggle('Lab (code)').getAttribute('aria-checked')).toBe('true');
+    expect(await app.panel.connectButton.textContent()).toBe('Cancel');
     // Everything behind the modal is inert: it cannot even take focus.
     const behindTakesFocus = await page.evaluate(() => {
       const el = document.querySelector<HTMLElement>('.sidebar .connect-switch');
@@ -31,6 +39,11 @@ describe('MFA prompt', () => {
     expect(await app.mfa.rejected.textContent()).toContain('That code was not accepted');
     expect(await app.mfa.code.inputValue()).toBe('');
     await expect.poll(() => activeId(page), POLL).toBe('mfa-code');
+    // The re-prompt is part of the same connect: still on, still cancellable, and the list says why it asks again.
+    expect(await app.list.status('Lab (code)').textContent()).toBe('Waiting for your one-time code');
+    expect(await app.list.detail('Lab (code)').textContent()).toBe('The last code was not accepted');
+    expect(await app.list.toggle('Lab (code)').getAttribute('aria-checked')).toBe('true');
+    expect(await app.panel.connectButton.textContent()).toBe('Cancel');
 
     // A pasted code with spaces and dashes keeps its digits only, and never more than allowed.
     await page.keyboard.insertText(' 424 242-9 ');
@@ -115,7 +128,9 @@ describe('MFA prompt', () => {
     expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Cancel');
     await page.clock.runFor(10_000);
     await expect.poll(() => app.mfa.countdown.textContent(), POLL).toMatch(/^0:(35|34)$/);
-    expect(await app.list.status('HQ (push)').textContent()).toBe('Connecting — PPP authentication');
+    expect(await app.list.status('HQ (push)').textContent()).toBe('Approve on your device');
+    expect(await app.list.detail('HQ (push)').textContent()).toBe('Step 6 of 9');
+    expect(await app.list.toggle('HQ (push)').getAttribute('aria-checked')).toBe('true');
 
     ferry.sim.mfa.approvePush();
     await app.mfa.dialog.waitFor({ state: 'hidden' });

@@ -172,7 +172,7 @@ describeRequiring(
       await app.mfa.submit(wrong);
 
       // SoftEther hangs up on the rejected PAP (FreeRADIUS said Access-Reject): the core's typed error comes back
-      // as a re-prompt, while the list shows the failure behind the modal.
+      // as a re-prompt, while the list shows the same connect waiting for the next code behind the modal.
       await app.mfa.rejected.waitFor({ timeout: UP.timeout });
       measured.uiWrongCodeToRePromptMs = since(t0);
       expect(await app.mfa.rejected.textContent()).toContain('That code was not accepted');
@@ -181,7 +181,11 @@ describeRequiring(
         /the server rejected the password with the one-time code .* — enter the next code/,
       );
       expect(await app.mfa.code.inputValue()).toBe('');
-      expect(await app.list.status('MFA code').textContent()).toBe('Failed — PPP authentication');
+      await expect
+        .poll(() => app.list.status('MFA code').textContent(), UP)
+        .toBe('Waiting for your one-time code');
+      expect(await app.list.detail('MFA code').textContent()).toBe('The last code was not accepted');
+      expect(await app.list.toggle('MFA code').getAttribute('aria-checked')).toBe('true');
       expect(
         await waitFor(
           'FreeRADIUS to log the rejected code',
@@ -235,7 +239,8 @@ describeRequiring(
       expect(first).toBeLessThanOrEqual(60);
       await new Promise((r) => setTimeout(r, 3500));
       await expect.poll(() => countdownSeconds(app), UP).toBeLessThan(first - 2);
-      expect(await app.list.status('MFA push').textContent()).toBe('Connecting — PPP authentication');
+      expect(await app.list.status('MFA push').textContent()).toBe('Approve on your device');
+      expect(await app.list.detail('MFA push').textContent()).toBe('Step 6 of 9');
       await shots.take(app.page, 'push-waiting');
       approvePush(USERS.push.username);
       await app.mfa.dialog.waitFor({ state: 'hidden', timeout: UP.timeout });

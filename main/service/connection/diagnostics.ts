@@ -41,6 +41,7 @@ export function connectionView(s: ProfileSession): ConnectionView {
     routes: info?.routes ?? [],
     dns: info?.dns ?? [],
     reconnect: s.reconnect,
+    ...(s.waitingFor ? { waitingFor: s.waitingFor } : {}),
   };
 }
 

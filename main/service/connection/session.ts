@@ -3,7 +3,7 @@
  * (carrier, L2TP, PPP, routes, DNS) with the TUN pumping; after a loss it reconnects with backoff while the
  * state keeps showing why (SPEC §1.7), until it is up again, gives up, or the user disconnects.
  */
-import type { MfaPrompt, MfaRejection } from '../../../core/api/ipc';
+import type { MfaPrompt, MfaRejection, MfaWait } from '../../../core/api/ipc';
 import type { Clock, TimerHandle } from '../../../core/common/clock';
 import { FerryError, internalError, isFerryError } from '../../../core/common/errors';
 import type { Logger, RingBufferSink } from '../../../core/common/log';
@@ -69,7 +69,10 @@ export interface SessionDeps {
 }
 
 type Connected = Extract<ConnectionState, { kind: 'connected' }>;
-type AttemptResult = { ok: true; state: Connected } | { ok: false; error: FerryError };
+type AttemptResult =
+  | { ok: true; state: Connected }
+  /** `codeSent`: the attempt went to the server with a one-time code (not: no code came, or it failed before). */
+  | { ok: false; error: FerryError; codeSent: boolean };
 
 export class ProfileSession {
   private st: ConnectionState = { kind: 'idle' };
@@ -80,6 +83,8 @@ export class ProfileSession {
   private stopped = false;
   /** Between a loss and the next attempt: the old connection's own state changes are no longer news. */
   private losing = false;
+  /** The MFA prompt this connect waits on (the view says "waiting for your code" rather than a phase). */
+  private waiting: MfaWait | null = null;
   private resolveEnded!: (s: ConnectionState) => void;
   /** Settles once the session is over: disconnected, or failed with no reconnect pending. */
   readonly ended: Promise<ConnectionState>;
@@ -106,6 +111,10 @@ export class ProfileSession {
   }
   get network(): NetworkSession | null {
     return this.net;
+  }
+  /** Set while the connect waits for the user's second factor (only ever while `connecting`). */
+  get waitingFor(): MfaWait | null {
+    return this.st.kind === 'connecting' ? this.waiting : null;
   }
   get reconnect(): { attempt: number; inMs: number } | null {
     const p = this.pending;
@@ -148,13 +157,19 @@ export class ProfileSession {
    * One connect. With "otp-append", a rejected code (typed `mfa-rejected`) is asked for again — with the error's
    * text — and tried in a clean full reconnect (PAP's verdict ends the PPP session, and the orchestrator cannot
    * reopen L2TP alone), up to MAX_CODES_PER_CONNECT codes; a cancelled re-prompt ends with the rejection.
+   * The connect stays `connecting` through a re-prompt: only its final failure is shown as `failed`.
    */
   private async attemptWithCodes(given?: string): Promise<AttemptResult> {
     let code = given;
     let rejection: FerryError | null = null;
     for (let n = 1; ; n++) {
       const r = await this.attempt(code, rejection);
-      if (r.ok || this.stopped || r.error.code !== 'mfa-rejected' || n >= MAX_CODES_PER_CONNECT) return r;
+      if (r.ok || this.stopped) return r;
+      const again = r.error.code === 'mfa-rejected' && r.codeSent && n < MAX_CODES_PER_CONNECT;
+      if (!again) {
+        this.setState(failedState(r.error));
+        return r;
+      }
       this.log.info('one-time code rejected: asking for another', { codesTried: n });
       rejection = r.error;
       code = undefined;
@@ -166,8 +181,8 @@ export class ProfileSession {
     this.timeline = [];
     this.conn = null;
     this.losing = false;
-    // During a re-prompt the failed state (mfa-rejected) stays visible until a new code arrives.
-    if (!rejection) this.setState({ kind: 'connecting', phase: 'ike-phase1' });
+    this.waiting = null;
+    this.setState({ kind: 'connecting', phase: 'ike-phase1' });
     let conn: Connection | null = null;
     let usedOtp = false;
     try {
@@ -176,9 +191,18 @@ export class ProfileSession {
       let code = given;
       if (profile.mfa.mode === 'otp-append' && code === undefined) {
         const last = rejection ? asRejection(rejection) : this.deps.lastRejection.get();
-        code =
-          (await this.deps.mfa.otp(profile.id, last ? { retry: true, rejected: last } : { retry: false })) ??
-          undefined;
+        this.waiting = { kind: 'otp', retry: last !== null };
+        this.deps.changed();
+        try {
+          code =
+            (await this.deps.mfa.otp(
+              profile.id,
+              last ? { retry: true, rejected: last } : { retry: false },
+            )) ?? undefined;
+        } finally {
+          this.waiting = null;
+          this.deps.changed();
+        }
         if (this.stopped) throw cancelled();
         if (code === undefined)
           throw (
@@ -190,7 +214,6 @@ export class ProfileSession {
               hint: 'enter the current code from your authenticator',
             })
           );
-        if (rejection) this.setState({ kind: 'connecting', phase: 'ike-phase1' });
       }
       if (code !== undefined) this.deps.codes.hold(code);
       usedOtp = code !== undefined;
@@ -230,9 +253,9 @@ export class ProfileSession {
       if (usedOtp) this.deps.lastRejection.set(error.code === 'mfa-rejected' ? asRejection(error) : null);
       await this.net?.close();
       this.net = null;
-      if (this.stopped) return { ok: false, error: cancelled() };
-      if (conn?.state.kind !== 'failed') this.setState(failedState(error));
-      return { ok: false, error };
+      if (this.stopped) return { ok: false, error: cancelled(), codeSent: false };
+      // The caller shows the failure, unless a re-prompt keeps the connect going.
+      return { ok: false, error, codeSent: usedOtp && conn !== null };
     } finally {
       // The code was used (or never was): nothing keeps it beyond this attempt, not even for redaction.
       this.deps.codes.release();
@@ -257,6 +280,8 @@ export class ProfileSession {
       }
       // A user disconnect settles the state itself, after the network side is closed too.
       if (s.kind === 'disconnected' && this.stopped) return;
+      // A bring-up failure is settled by attemptWithCodes (a rejected code keeps the connect going).
+      if (s.kind === 'failed') return;
       this.setState(s);
     });
   }
@@ -268,6 +293,7 @@ export class ProfileSession {
     const auth = t.find((p) => p.phase === 'auth');
     const id = this.deps.profile.id;
     // The phase event for the start of auth is emitted as it begins: the approval window counts from now.
+    this.waiting = auth?.result === 'running' ? { kind: 'push', retry: false } : null;
     if (auth?.result === 'running')
       this.deps.mfa.push(id, {
         id: `push-${id}`,
@@ -357,6 +383,7 @@ export class ProfileSession {
 
   private finish(): void {
     this.stopped = true;
+    this.waiting = null;
     this.cancelPending();
     this.deps.mfa.push(this.deps.profile.id, null);
     this.deps.changed();

@@ -4,7 +4,7 @@
  * success, a failure in a given phase with a hint, OTP and push second factors, cancel, peer drop, traffic.
  * Pace is either automatic (a timer per phase) or manual (the test grants steps).
  */
-import type { ConnectionView, IpcError, IpcEvents, IpcResult } from '../../../core/api/ipc';
+import type { ConnectionView, IpcError, IpcEvents, IpcResult, MfaWait } from '../../../core/api/ipc';
 import { CONNECT_PHASES, type ConnectPhase } from '../../../core/common/errors';
 import type { LogLevel } from '../../../core/common/log';
 import type { ConnectionCounters } from '../../../core/connection/counters';
@@ -259,7 +259,24 @@ export class ConnectSimulator {
       reconnect: null,
     };
     const session = this.sessions.get(profileId);
-    const next: ConnectionView = { ...prev, ...(session ? { phases: this.phases(session) } : {}), ...patch };
+    const { waitingFor, ...rest }: ConnectionView = {
+      ...prev,
+      ...(session ? { phases: this.phases(session) } : {}),
+      ...patch,
+    };
+    // Like the real service: a prompt is waited on only while connecting.
+    const next: ConnectionView =
+      waitingFor && rest.state.kind === 'connecting' ? { ...rest, waitingFor } : rest;
+    this.connections.set(profileId, next);
+    this.host.emit('connection', next);
+  }
+
+  /** An MFA prompt of this connect opened (or closed: null). */
+  private waiting(profileId: string, w: MfaWait | null): void {
+    const prev = this.connections.get(profileId);
+    if (!prev) return;
+    const { waitingFor: _, ...rest } = prev;
+    const next: ConnectionView = w && rest.state.kind === 'connecting' ? { ...rest, waitingFor: w } : rest;
     this.connections.set(profileId, next);
     this.host.emit('connection', next);
   }
@@ -336,8 +353,9 @@ export class ConnectSimulator {
       await this.gate(s);
       if (s.cancelled) return;
       const failure =
-        (phase === 'auth' ? await this.mfa.secondFactor(s.id, p) : null) ??
-        (outcome.kind === 'fail' && outcome.phase === phase ? outcome : null);
+        (phase === 'auth'
+          ? await this.mfa.secondFactor(s.id, p, (w) => !s.cancelled && this.waiting(s.id, w))
+          : null) ?? (outcome.kind === 'fail' && outcome.phase === phase ? outcome : null);
       if (s.cancelled) return;
       const entry = s.entries[s.entries.length - 1]!;
       entry.end = this.host.now();

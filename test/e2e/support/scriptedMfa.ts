@@ -2,7 +2,7 @@
  * The scripted host's second factor (a UI-level test double): OTP prompts with retries and push approval, each
  * with the server's deadline; the test approves, denies or expires pushes. It records the OTP codes it receives.
  */
-import type { IpcError, IpcEvents, IpcResult, MfaPrompt } from '../../../core/api/ipc';
+import type { IpcError, IpcEvents, IpcResult, MfaPrompt, MfaWait } from '../../../core/api/ipc';
 import type { LogLevel } from '../../../core/common/log';
 import type { Profile } from '../../../core/profile/schema';
 
@@ -115,10 +115,31 @@ export class MfaSimulator {
     this.prompt = null;
   }
 
-  /** The second factor inside the auth phase; null when it passed, else the failure. */
-  async secondFactor(profileId: string, p: Profile): Promise<MfaFailure | null> {
+  /**
+   * The second factor inside the auth phase; null when it passed, else the failure. `waiting` hears when a prompt
+   * opens and closes (the connection view's `waitingFor`, as the real service reports it).
+   */
+  async secondFactor(
+    profileId: string,
+    p: Profile,
+    waiting: (w: MfaWait | null) => void = () => {},
+  ): Promise<MfaFailure | null> {
+    if (p.mfa.mode === 'none') return null;
+    try {
+      return await this.askUser(profileId, p, waiting);
+    } finally {
+      waiting(null);
+    }
+  }
+
+  private async askUser(
+    profileId: string,
+    p: Profile,
+    waiting: (w: MfaWait | null) => void,
+  ): Promise<MfaFailure | null> {
     if (p.mfa.mode === 'none') return null;
     if (p.mfa.mode === 'push') {
+      waiting({ kind: 'push', retry: false });
       const a = await this.ask(profileId, {
         profileId,
         kind: 'push',
@@ -146,6 +167,7 @@ export class MfaSimulator {
     }
     // otp-prompt and otp-append both ask for the code; with otp-append the host appends it to the password.
     for (let attempt = 0; attempt < this.otp.attempts; attempt++) {
+      waiting({ kind: 'otp', retry: attempt > 0 });
       const a = await this.ask(profileId, {
         profileId,
         kind: 'otp',

@@ -66,6 +66,38 @@ describe('connection summary', () => {
     });
   });
 
+  it('says what a connect waits for while an MFA prompt is open, with the connecting affordances', () => {
+    const waiting = (w: ConnectionView['waitingFor'], phase: 'ike-phase1' | 'auth' = 'ike-phase1') => ({
+      ...view({ kind: 'connecting', phase }),
+      ...(w ? { waitingFor: w } : {}),
+    });
+    expect(summarize(waiting({ kind: 'otp', retry: false }))).toEqual({
+      tone: 'busy',
+      label: 'Waiting for your one-time code',
+      on: true,
+      locked: false,
+    });
+    expect(summarize(waiting({ kind: 'otp', retry: true }))).toEqual({
+      tone: 'busy',
+      label: 'Waiting for your one-time code',
+      detail: 'The last code was not accepted',
+      on: true,
+      locked: false,
+    });
+    expect(summarize(waiting({ kind: 'push', retry: false }, 'auth'))).toEqual({
+      tone: 'busy',
+      label: 'Approve on your device',
+      detail: 'Step 6 of 9',
+      on: true,
+      locked: false,
+    });
+    // Without a prompt the phase is shown as before; a wait never outlives the connecting state.
+    expect(summarize(waiting(undefined)).label).toBe('Connecting — IKE phase 1');
+    expect(summarize({ ...view(failed), waitingFor: { kind: 'otp', retry: true } }).label).toBe(
+      'Failed — PPP authentication',
+    );
+  });
+
   it('shows a request in flight until the host confirms it', () => {
     expect(summarize(undefined, 'connect')).toEqual({
       tone: 'busy',

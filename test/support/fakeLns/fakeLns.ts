@@ -5,6 +5,7 @@
  * sent, `attach()` says where its own datagrams go (a FakeCarrier wires both through LossyPaths).
  */
 
+import type { TimerHandle } from '../../../core/common/clock';
 import { silentLogger } from '../../../core/common/log';
 import type { ResultCodeValue } from '../../../core/l2tp/avpValues';
 import { HDR_L, L2TP_VERSION } from '../../../core/l2tp/constants';
@@ -36,6 +37,7 @@ export class FakeLns {
   private readonly recent: Uint8Array[] = [];
   private framer: DataFramer | null = null;
   private readonly framing: DataFraming;
+  private clearTimer: TimerHandle | null = null;
 
   constructor(private readonly opts: FakeLnsOptions) {
     if (opts.hangUpAt?.moment === 'l2tp-tunnel' && opts.hangUpAt.with === 'cdn')
@@ -138,6 +140,8 @@ export class FakeLns {
   /** Test cleanup: stops every server timer. */
   stop(): void {
     this.goAway();
+    if (this.clearTimer !== null) this.opts.clock.clearTimeout(this.clearTimer);
+    this.clearTimer = null;
     this.tunnel.dispose();
   }
 
@@ -237,6 +241,7 @@ export class FakeLns {
         output: (f) => this.sendPpp(f),
         record: (dir, layer, what) => this.record(dir, layer, what),
         reached: (m) => this.reached(m),
+        ended: () => this.pppEnded(),
       },
       {
         profile,
@@ -247,6 +252,19 @@ export class FakeLns {
       },
     );
     this.ppp.start();
+  }
+
+  /** SoftEther clears the call whenever its PPP session ends (`clearAfterPppEnds`). */
+  private pppEnded(): void {
+    const c = this.opts.clearAfterPppEnds;
+    if (!c) return;
+    this.clearTimer = this.opts.clock.setTimeout(() => {
+      this.clearTimer = null;
+      if (this.goneValue) return;
+      this.record('event', 'lns', `PPP ended: clearing with ${c.with}`);
+      if (c.with === 'cdn') this.tunnel.sendCdn();
+      else this.tunnel.sendStopCcn();
+    }, c.afterMs ?? 0);
   }
 
   private sessionDown(): void {

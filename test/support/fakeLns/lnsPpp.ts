@@ -22,6 +22,8 @@ export interface LnsPppHost {
   output(frame: Uint8Array): void;
   record(dir: LnsRecord['dir'], layer: LnsRecord['layer'], what: string): void;
   reached(moment: LnsMoment): boolean;
+  /** The PPP server sent its LCP Terminate-Request: its side of the call is over. */
+  ended(): void;
 }
 
 export interface LnsPppParams {
@@ -53,13 +55,19 @@ export class LnsPpp {
   private ticker: TimerHandle | null = null;
   private holdTimer: TimerHandle | null = null;
   private hold: 'idle' | 'holding' | 'released' = 'idle';
+  private endedValue = false;
 
   constructor(
     private readonly host: LnsPppHost,
     private readonly p: LnsPppParams,
   ) {
     this.server = new FakeServer(p.profile, p.primitives, (f) => {
-      if (!this.stopped) host.output(f);
+      if (this.stopped) return;
+      host.output(f);
+      if (!this.endedValue && describeFrame(f).name === 'LCP Terminate-Request') {
+        this.endedValue = true;
+        host.ended();
+      }
     });
   }
 

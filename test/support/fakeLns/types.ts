@@ -55,6 +55,11 @@ export interface FakeLnsOptions {
   /** At this moment the server answers with StopCCN or CDN instead of carrying on. */
   readonly hangUpAt?: { readonly moment: LnsMoment; readonly with: 'stopccn' | 'cdn' };
   /**
+   * Once its PPP side ended (its LCP Terminate-Request went out: a rejected PAP with `papHangUp`, or
+   * `terminatePpp()`), the server clears the call, as SoftEther does: a CDN or a StopCCN `afterMs` later.
+   */
+  readonly clearAfterPppEnds?: { readonly with: 'stopccn' | 'cdn'; readonly afterMs?: number };
+  /**
    * Holds the client's first authentication frame this long before the PPP server sees it (a RADIUS server
    * waiting for push approval); retransmissions arriving meanwhile are dropped.
    */

@@ -115,7 +115,10 @@ describe('ConnectionManager MFA: one-time code appended to the password', () => 
     const p = w.manager.connect(w.profile).catch((e: unknown) => e);
     await w.clock.advance(1000);
     expect(w.manager.mfaPrompt?.kind).toBe('otp');
+    expect(w.manager.isActive(w.profile.id)).toBe(true);
+    expect(w.manager.view(w.profile.id)?.waitingFor).toEqual({ kind: 'otp', retry: false });
     await w.manager.disconnect(w.profile.id);
+    expect(w.manager.view(w.profile.id)?.waitingFor).toBeUndefined();
     const e = await p;
     expect(isFerryError(e) && e.code).toBe('cancelled');
     expect(events.map((x) => x?.kind ?? null)).toEqual(['otp', null]);
@@ -130,13 +133,19 @@ describe('ConnectionManager MFA: one-time code appended to the password', () => 
     it(`a rejected code (${how}) is asked for again with the typed error, then a clean reconnect connects`, async () => {
       const w = await otpWorld({ server: { authOrder: ['pap'], password: `${PASSWORD},${OTP}`, ...server } });
       const events: (MfaPrompt | null)[] = [];
-      const statesAtPrompt: string[] = [];
+      const viewsAtPrompt: unknown[] = [];
+      const kinds: string[] = [];
       const answers = [WRONG, OTP];
+      w.manager.events.on('connection', (v) => kinds.push(v.state.kind));
       w.manager.events.on('mfa', (p) => {
         events.push(p);
         if (p?.kind !== 'otp') return;
-        const v = w.manager.view(w.profile.id)!.state;
-        statesAtPrompt.push(v.kind === 'failed' ? `failed:${v.code}` : v.kind);
+        const v = w.manager.view(w.profile.id)!;
+        viewsAtPrompt.push({
+          state: v.state,
+          waitingFor: v.waitingFor,
+          active: w.manager.isActive(v.profileId),
+        });
         queueMicrotask(() => w.manager.answerMfa(p.id, answers.shift() ?? null));
       });
       await w.run(w.manager.connect(w.profile));
@@ -147,8 +156,16 @@ describe('ConnectionManager MFA: one-time code appended to the password', () => 
         message: expect.stringMatching(/rejected the password with the one-time code/),
         hint: expect.stringMatching(/next code/),
       });
-      // The rejection stays on screen behind the re-prompt.
-      expect(statesAtPrompt).toEqual(['connecting', 'failed:mfa-rejected']);
+      // Both prompts belong to one running connect: it waits for the user's code, before IKE begins.
+      const waiting = (retry: boolean) => ({
+        state: { kind: 'connecting', phase: 'ike-phase1' },
+        waitingFor: { kind: 'otp', retry },
+        active: true,
+      });
+      expect(viewsAtPrompt).toEqual([waiting(false), waiting(true)]);
+      // The rejected code never showed the connect as failed: only the final outcome settles it.
+      expect(kinds).not.toContain('failed');
+      expect(w.manager.view(w.profile.id)?.waitingFor).toBeUndefined();
       expect(w.manager.view(w.profile.id)?.state.kind).toBe('connected');
       // A clean full reconnect: a new carrier (IKE), a new server session for the second code.
       expect(w.carriers).toHaveLength(2);
@@ -189,12 +206,16 @@ describe('ConnectionManager MFA: one-time code appended to the password', () => 
     await w.run(w.manager.disconnect(w.profile.id));
   });
 
-  it('a re-prompt that is cancelled ends with the rejection (not otp-missing)', async () => {
-    const answers: (string | null)[] = [WRONG, null];
+  it('a re-prompt that is cancelled ends with the rejection (not otp-missing), without asking again', async () => {
+    const answers: (string | null)[] = [WRONG, null, OTP];
     const w = await otpWorld({ manager: { otp: async () => answers.shift() ?? null } });
     const e = await w.run(w.manager.connect(w.profile).catch((x: unknown) => x));
     expect(isFerryError(e) && e.code).toBe('mfa-rejected');
+    expect(answers).toEqual([OTP]);
     expect(w.carriers).toHaveLength(1);
+    expect(w.manager.view(w.profile.id)).toMatchObject({ state: { kind: 'failed', code: 'mfa-rejected' } });
+    expect(w.manager.view(w.profile.id)?.waitingFor).toBeUndefined();
+    expect(w.manager.isActive(w.profile.id)).toBe(false);
   });
 
   it('otp-prompt (a second prompt) is refused as unsupported, not silently mishandled', async () => {
@@ -227,9 +248,12 @@ describe('ConnectionManager MFA: push approval', () => {
       deadline: WALL + 120_000,
     });
     expect(w.manager.view(w.profile.id)?.state).toEqual({ kind: 'connecting', phase: 'auth' });
+    expect(w.manager.view(w.profile.id)?.waitingFor).toEqual({ kind: 'push', retry: false });
     await w.clock.advance(90_000);
     expect(w.manager.view(w.profile.id)?.state).toEqual({ kind: 'connecting', phase: 'auth' });
+    expect(w.manager.view(w.profile.id)?.waitingFor).toEqual({ kind: 'push', retry: false });
     await w.run(up);
+    expect(w.manager.view(w.profile.id)?.waitingFor).toBeUndefined();
     expect(events).toEqual([expect.objectContaining({ kind: 'push' }), null]);
     const auth = w.manager.view(w.profile.id)!.phases.find((p) => p.phase === 'auth')!;
     expect(auth.durationMs).toBeGreaterThanOrEqual(100_000);
@@ -249,6 +273,7 @@ describe('ConnectionManager MFA: push approval', () => {
     expect(isFerryError(e) && e.code).toBe('cancelled');
     expect(w.manager.mfaPrompt).toBeNull();
     expect(w.manager.view(w.profile.id)?.state).toEqual({ kind: 'disconnected', reason: 'user' });
+    expect(w.manager.view(w.profile.id)?.waitingFor).toBeUndefined();
   });
 
   it('no verdict: push-timeout after the window plus 10 s; not retried', async () => {
