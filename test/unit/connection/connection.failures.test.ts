@@ -8,38 +8,8 @@ import { authOptionData } from '../../../core/ppp/auth/methods';
 import { encodeControlPacket, encodeFrame } from '../../../core/ppp/frame';
 import { encodeOptions, option, u16Option, u32Option } from '../../../core/ppp/options';
 import { CODE, PROTO } from '../../../core/ppp/protocol';
-import {
-  type LnsMoment,
-  nextState,
-  settledKinds,
-  type World,
-  type WorldOptions,
-  world,
-} from '../../support/fakeLns';
-
-async function failing(o: WorldOptions) {
-  const w = await world(o);
-  const out = await w.connect();
-  if (out.ok) throw new Error(`expected a failure, got connected at ${out.at} ms`);
-  return { w, error: out.error, at: out.at };
-}
-
-/** The failed state matches the rejection, the phase that failed is marked in the timeline, nothing is left. */
-async function expectCleanFailure(w: World, error: FerryError): Promise<void> {
-  expect(w.conn.state).toEqual({
-    kind: 'failed',
-    phase: error.phase,
-    code: error.code,
-    message: error.message,
-    hint: error.hint,
-  });
-  expect(settledKinds(w.states)).toEqual(['failed']);
-  expect(w.conn.phases().some((p) => p.result === 'running')).toBe(false);
-  expect(error.hint.length).toBeGreaterThan(0);
-  expect(w.clientClock.pending).toBe(0);
-  expect(w.carrier.isUp).toBe(false);
-  expect(await w.quiesce()).toBe(0);
-}
+import { type LnsMoment, nextState, type World, type WorldOptions, world } from '../../support/fakeLns';
+import { expectCleanFailure, failing } from '../../support/fakeLns/failures';
 
 async function connectedWorld(o: WorldOptions = {}): Promise<World> {
   const w = await world({ network: true, ...o });

@@ -16,6 +16,7 @@ import {
   type WorldOptions,
   world,
 } from '../../support/fakeLns';
+import { expectCleanFailure, failing } from '../../support/fakeLns/failures';
 
 const OTP = '482913';
 const WRONG = '000000';
@@ -33,13 +34,6 @@ const softEtherPap = (o: WorldOptions & { otp?: string } = {}): WorldOptions => 
   ...o,
 });
 
-async function failing(o: WorldOptions) {
-  const w = await world(o);
-  const out = await w.connect();
-  if (out.ok) throw new Error(`expected a failure, got connected at ${out.at} ms`);
-  return { w, error: out.error, at: out.at };
-}
-
 /** Fake time of the first record matching `what` (and `dir`), or a test failure. */
 function when(w: World, what: string, dir: LnsRecord['dir'] = 'out'): number {
   const r = w.lns.records.find((x) => x.dir === dir && x.what === what);
@@ -51,21 +45,10 @@ function when(w: World, what: string, dir: LnsRecord['dir'] = 'out'): number {
 const pppInAfter = (w: World, t: number): string[] =>
   w.lns.records.filter((r) => r.dir === 'in' && r.layer === 'ppp' && r.at > t).map((r) => r.what);
 
-/** One failed state with the rejection's error, nothing running, no timer left on either side. */
+/** One failed state with the rejection's error, nothing running, no timer left, the carrier closed once. */
 async function expectSettled(w: World, error: FerryError): Promise<void> {
-  expect(w.conn.state).toEqual({
-    kind: 'failed',
-    phase: error.phase,
-    code: error.code,
-    message: error.message,
-    hint: error.hint,
-  });
-  expect(settledKinds(w.states)).toEqual(['failed']);
-  expect(w.conn.phases().some((p) => p.result === 'running')).toBe(false);
-  expect(w.clientClock.pending).toBe(0);
-  expect(w.carrier.isUp).toBe(false);
+  await expectCleanFailure(w, error);
   expect(w.carrier.closed).toBe(1);
-  expect(await w.quiesce()).toBe(0);
 }
 
 describe('the server ends PPP on a rejected code, then clears the call (SoftEther)', () => {
